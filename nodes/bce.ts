@@ -1,0 +1,77 @@
+import { defineNode, describeShape, noWeights, product } from './define';
+
+export interface BceParams {
+  [k: string]: string;
+  reduction: 'mean-x-pixels' | 'sum' | 'mean';
+}
+
+// Keras clips predictions to [ε, 1 − ε] before the logs.
+const EPSILON = 1e-7;
+
+export const bceNode = defineNode<BceParams>({
+  type: 'bce',
+  label: 'BCE',
+  category: 'loss',
+  doc: {
+    summary:
+      'Reconstruction loss: how surprised the model is by each true pixel, treating the predicted pixel as the probability that it is bright.',
+    formula:
+      '\\mathrm{BCE}(x, \\hat x) = -\\big[x \\log \\hat x + (1 - x)\\log(1 - \\hat x)\\big]; \\quad \\text{mean×pixels: } 784 \\cdot \\operatorname{mean}_{b,i}\\,\\mathrm{BCE}',
+    keras: 'loss = tf.reduce_mean(keras.losses.binary_crossentropy(data, reconstruction)) * 28 * 28',
+    shapes: 'Inputs target, prediction: the same shape, values in [0, 1] → a scalar loss.',
+  },
+  inputs: [
+    { name: 'target', label: 'target', kind: 'tensor' },
+    { name: 'prediction', label: 'prediction', kind: 'tensor' },
+  ],
+  outputs: [{ name: 'loss', label: 'loss', kind: 'loss' }],
+  params: {
+    reduction: {
+      kind: 'select',
+      label: 'Reduction',
+      default: 'mean-x-pixels',
+      help: 'mean × pixels: the tutorial’s mean(bce)·28·28; sum: summed over each image, averaged over the batch; mean: the plain average.',
+      options: [
+        { value: 'mean-x-pixels', label: 'mean × pixels' },
+        { value: 'sum', label: 'sum per image' },
+        { value: 'mean', label: 'mean' },
+      ],
+    },
+  },
+  inferShape(inputs) {
+    const { target, prediction } = inputs;
+    const problems = [];
+    if (!target) problems.push({ port: 'target', message: 'BCE needs a target: wire the Dataset’s image into "target".' });
+    if (!prediction) problems.push({ port: 'prediction', message: 'BCE needs a prediction: wire the decoder’s output (sigmoid) into "prediction".' });
+    if (problems.length) return { ok: false, problems };
+    if (target.join() !== prediction.join())
+      return {
+        ok: false,
+        problems: [
+          {
+            port: 'prediction',
+            message: `BCE: target is ${describeShape(target)} but prediction is ${describeShape(prediction)}; change the decoder so its last layer outputs ${describeShape(target)}.`,
+          },
+        ],
+      };
+    return { ok: true, outputs: { loss: [] } };
+  },
+  paramCount: () => 0,
+  build: ({ tf, inputShapes }, p) => {
+    // Per sample, Keras averages over the last axis (channels); the pixel factor is h·w.
+    const shape = inputShapes.target;
+    const pixels = product(shape.slice(0, -1));
+    const elements = product(shape);
+    return {
+      apply(inp) {
+        const x = inp.target[0];
+        const y = tf.clipByValue(inp.prediction[0], EPSILON, 1 - EPSILON);
+        const bce = tf.neg(tf.add(tf.mul(x, tf.log(y)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, y)))));
+        const mean = tf.mean(bce);
+        const loss = p.reduction === 'mean' ? mean : tf.mul(mean, p.reduction === 'sum' ? elements : pixels);
+        return { loss };
+      },
+      weights: noWeights,
+    };
+  },
+});

@@ -1,0 +1,83 @@
+import { activationParam, defineNode, describeShape, layerWeights, paddingParam, useBiasParam, type InferResult } from './define';
+import type { Shape } from '../src/graph/document';
+
+export interface ConvParams {
+  [k: string]: number | string | boolean;
+  filters: number;
+  kernelSize: number;
+  strides: number;
+  padding: string;
+  activation: string;
+  useBias: boolean;
+}
+
+export const convParams = {
+  filters: { kind: 'int', label: 'Filters', default: 32, min: 1, max: 1024, help: 'How many feature maps it outputs (the channels).' },
+  kernelSize: { kind: 'int', label: 'Kernel size', default: 3, min: 1, max: 11, help: 'Width and height of each filter window.' },
+  strides: { kind: 'int', label: 'Strides', default: 1, min: 1, max: 4, help: 'Step between windows; 2 halves the size.' },
+  padding: paddingParam,
+  activation: activationParam('linear'),
+  useBias: useBiasParam,
+} as const;
+
+/** Checks that a convolution's input is an image and returns its [height, width, channels]. */
+export function imageInput(label: string, input: Shape | undefined): InferResult | null {
+  if (!input) return { ok: false, problems: [{ port: 'input', message: `${label} needs an input: wire an image-shaped tensor into it.` }] };
+  if (input.length !== 3)
+    return {
+      ok: false,
+      problems: [
+        {
+          port: 'input',
+          message: `${label} needs an image [height, width, channels], got ${describeShape(input)}; insert a Reshape (e.g. to 7, 7, 64) before it.`,
+        },
+      ],
+    };
+  return null;
+}
+
+/** Keras's conv output length: same → ceil(n/s), valid → floor((n−k)/s)+1. */
+export function convLength(n: number, k: number, s: number, padding: string): number {
+  return padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
+}
+
+export const conv2dNode = defineNode<ConvParams>({
+  type: 'conv2d',
+  label: 'Conv2D',
+  category: 'layer',
+  doc: {
+    summary: 'Slides small learned filters over the image; each filter detects one local pattern and makes one output channel.',
+    formula: 'y_{i,j,f} = \\sigma\\Big(b_f + \\sum_{u,v,c} W_{u,v,c,f}\\, x_{s i+u,\\, s j+v,\\, c}\\Big)',
+    keras: 'layers.Conv2D(filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True)',
+    shapes: 'Input (batch, h, w, c) → output (batch, h′, w′, filters); same: h′ = ⌈h/s⌉, valid: h′ = ⌊(h−k)/s⌋+1.',
+  },
+  inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],
+  outputs: [{ name: 'output', label: 'output', kind: 'tensor' }],
+  params: convParams,
+  inferShape(inputs, p) {
+    const bad = imageInput('Conv2D', inputs.input);
+    if (bad) return bad;
+    const [h, w] = inputs.input;
+    const oh = convLength(h, p.kernelSize, p.strides, p.padding);
+    const ow = convLength(w, p.kernelSize, p.strides, p.padding);
+    if (oh < 1 || ow < 1)
+      return {
+        ok: false,
+        problems: [{ port: 'input', message: `Kernel ${p.kernelSize} is larger than the ${h}×${w} input; use padding "same" or a smaller kernel.` }],
+      };
+    return { ok: true, outputs: { output: [oh, ow, p.filters] } };
+  },
+  paramCount: (inputs, p) => p.kernelSize * p.kernelSize * (inputs.input?.[2] ?? 0) * p.filters + (p.useBias ? p.filters : 0),
+  build({ tf, inputShapes }, p) {
+    const layer = tf.layers.conv2d({
+      filters: p.filters,
+      kernelSize: p.kernelSize,
+      strides: p.strides,
+      padding: p.padding as 'same' | 'valid',
+      activation: p.activation as 'relu',
+      useBias: p.useBias,
+    });
+    layer.build([null, ...inputShapes.input]);
+    return { apply: (inp) => ({ output: layer.apply(inp.input[0]) as ReturnType<typeof tf.tensor> }), weights: () => layerWeights(layer), dispose: () => layer.dispose() };
+  },
+});

@@ -1,0 +1,25 @@
+import { defineNode, noWeights, product } from './define';
+
+export const flattenNode = defineNode<Record<string, never>>({
+  type: 'flatten',
+  label: 'Flatten',
+  category: 'layer',
+  doc: {
+    summary: 'Lays every value of each sample out in one long vector, so a Dense layer can read it. It learns nothing.',
+    formula: '(h, w, c) \\mapsto (h \\cdot w \\cdot c)',
+    keras: 'layers.Flatten()',
+    shapes: 'Input (batch, ...) → output (batch, product of the rest).',
+  },
+  inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],
+  outputs: [{ name: 'output', label: 'output', kind: 'tensor' }],
+  params: {},
+  inferShape(inputs) {
+    if (!inputs.input) return { ok: false, problems: [{ port: 'input', message: 'Flatten needs an input: wire a tensor into it.' }] };
+    return { ok: true, outputs: { output: [product(inputs.input)] } };
+  },
+  paramCount: () => 0,
+  build: ({ tf, inputShapes }) => {
+    const n = product(inputShapes.input);
+    return { apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, n]) }), weights: noWeights };
+  },
+});

@@ -1,0 +1,51 @@
+import { defineNode, describeShape, noWeights, type Problem } from './define';
+
+export interface LatentGridParams {
+  [k: string]: number;
+  n: number;
+  scale: number;
+  dimX: number;
+  dimY: number;
+}
+
+export const latentGridNode = defineNode<LatentGridParams>({
+  type: 'latent-grid',
+  label: 'Latent grid',
+  category: 'output',
+  doc: {
+    summary:
+      'Decodes an evenly spaced n×n grid of latent points and tiles the images, showing what the decoder draws at each place in the latent space.',
+    formula: 'z_{ij} = \\big(\\text{linspace}(-s, s, n)_j,\\; \\text{linspace}(s, -s, n)_i\\big), \\quad \\text{tile}_{ij} = \\text{decoder}(z_{ij})',
+    keras: 'grid_x = np.linspace(-scale, scale, n)\ngrid_y = np.linspace(-scale, scale, n)[::-1]\nx_decoded = decoder.predict(np.array([[xi, yi]]))',
+    shapes: 'Inputs latent: (batch, d), the decoder’s input; image: (batch, h, w, c), its output.',
+  },
+  inputs: [
+    { name: 'latent', label: 'latent z', kind: 'tensor' },
+    { name: 'image', label: 'decoded image', kind: 'tensor' },
+  ],
+  outputs: [],
+  params: {
+    n: { kind: 'int', label: 'Grid size', default: 10, min: 2, max: 30, help: 'Images per row and per column.' },
+    scale: { kind: 'float', label: 'Scale', default: 2, min: 0.1, max: 10, step: 0.1, help: 'The grid spans −scale to +scale on each axis.' },
+    dimX: { kind: 'int', label: 'x dimension', default: 0, min: 0, max: 255, help: 'Latent dimension along the x axis; others are held at 0.' },
+    dimY: { kind: 'int', label: 'y dimension', default: 1, min: 0, max: 255, help: 'Latent dimension along the y axis.' },
+  },
+  inferShape(inputs, p) {
+    const problems: Problem[] = [];
+    if (!inputs.latent) problems.push({ port: 'latent', message: 'Latent grid needs the latent z: wire Sampling’s z (or the bottleneck layer) into "latent".' });
+    else if (inputs.latent.length !== 1) problems.push({ port: 'latent', message: `Latent grid needs a latent vector, got ${describeShape(inputs.latent)}.` });
+    else if (Math.max(p.dimX, p.dimY) >= inputs.latent[0])
+      problems.push({ port: 'latent', message: `The latent space has ${inputs.latent[0]} dimensions (0–${inputs.latent[0] - 1}); set x and y dimension below ${inputs.latent[0]}.` });
+    if (!inputs.image) problems.push({ port: 'image', message: 'Latent grid needs the decoded image: wire the decoder’s last layer into "image".' });
+    else if (inputs.image.length !== 3) problems.push({ port: 'image', message: `Latent grid draws images [h, w, channels], got ${describeShape(inputs.image)}.` });
+    return problems.length ? { ok: false, problems } : { ok: true, outputs: {} };
+  },
+  paramCount: () => 0,
+  build: () => ({ apply: () => ({}), weights: noWeights }),
+});
+
+/** The tutorial's coordinates: x = linspace(−s, s, n), y = linspace(−s, s, n) reversed (top row is +s). */
+export function latentGridPoints(n: number, scale: number): { x: number[]; y: number[] } {
+  const x = Array.from({ length: n }, (_, i) => -scale + (2 * scale * i) / (n - 1));
+  return { x, y: [...x].reverse() };
+}

@@ -1,0 +1,55 @@
+import { defineNode, describeShape, noWeights, type InferResult } from './define';
+import type { Shape } from '../src/graph/document';
+
+/** μ and log σ² must both be vectors of the same length; used by Sampling and KL. */
+export function sameLatent(label: string, mean: Shape | undefined, logVar: Shape | undefined): InferResult | null {
+  const problems = [];
+  if (!mean) problems.push({ port: 'mean', message: `${label} needs μ: wire the encoder's mean (a Dense layer) into "mean".` });
+  if (!logVar) problems.push({ port: 'logVar', message: `${label} needs log σ²: wire the encoder's log-variance (a Dense layer) into "logVar".` });
+  if (problems.length) return { ok: false, problems };
+  if (mean!.length !== 1 || logVar!.length !== 1)
+    return { ok: false, problems: [{ port: mean!.length !== 1 ? 'mean' : 'logVar', message: `${label} needs flat vectors; insert Flatten and a Dense layer before it.` }] };
+  if (mean![0] !== logVar![0])
+    return {
+      ok: false,
+      problems: [
+        {
+          port: 'logVar',
+          message: `${label}: μ is ${describeShape(mean)} but log σ² is ${describeShape(logVar)}; give both Dense layers the same number of units.`,
+        },
+      ],
+    };
+  return null;
+}
+
+export const samplingNode = defineNode<Record<string, never>>({
+  type: 'sampling',
+  label: 'Sampling',
+  category: 'latent',
+  doc: {
+    summary:
+      'Draws a latent point z from the normal distribution the encoder predicts, written so gradients flow through μ and σ (the reparameterisation trick). When plotting it returns μ.',
+    formula: 'z = \\mu + e^{\\frac{1}{2}\\log\\sigma^2} \\odot \\varepsilon, \\quad \\varepsilon \\sim \\mathcal{N}(0, I)',
+    keras: 'class Sampling(Layer):\n    def call(self, inputs):\n        z_mean, z_log_var = inputs\n        eps = tf.random.normal(tf.shape(z_mean))\n        return z_mean + tf.exp(0.5 * z_log_var) * eps',
+    shapes: 'Inputs mean, logVar: (batch, d) → output z: (batch, d).',
+  },
+  inputs: [
+    { name: 'mean', label: 'μ', kind: 'tensor' },
+    { name: 'logVar', label: 'log σ²', kind: 'tensor' },
+  ],
+  outputs: [{ name: 'z', label: 'z', kind: 'tensor' }],
+  params: {},
+  inferShape(inputs) {
+    return sameLatent('Sampling', inputs.mean, inputs.logVar) ?? { ok: true, outputs: { z: [...inputs.mean] } };
+  },
+  paramCount: () => 0,
+  build: ({ tf }) => ({
+    apply(inp, ctx) {
+      const [mean] = inp.mean;
+      if (!ctx.training) return { z: tf.clone(mean) };
+      const eps = tf.randomNormal(mean.shape);
+      return { z: tf.add(mean, tf.mul(tf.exp(tf.mul(0.5, inp.logVar[0])), eps)) };
+    },
+    weights: noWeights,
+  }),
+});

@@ -1,0 +1,10 @@
+// The presets the app offers, in menu order. The files are plain graph documents.
+import betaVae from './beta-vae.json';
+import vaeBeta0 from './vae-beta0.json';
+import autoencoder from './autoencoder.json';
+
+export const presets: readonly { file: string; title: string; doc: unknown }[] = [
+  { file: 'beta-vae', title: 'β-VAE (β = 10)', doc: betaVae },
+  { file: 'vae-beta0', title: 'VAE, β = 0', doc: vaeBeta0 },
+  { file: 'autoencoder', title: 'Autoencoder', doc: autoencoder },
+];

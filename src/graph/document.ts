@@ -1,0 +1,71 @@
+// The graph document: the one source of truth. Plain JSON, versioned.
+// Everything else (the Rete view, shapes, diagnostics, the compiled model) is derived from it.
+
+/** A tensor shape per sample, without the batch dimension: [28, 28, 1], [2], [] for a scalar loss. */
+export type Shape = number[];
+
+export type ParamValue = number | string | boolean | number[];
+export type Params = Record<string, ParamValue>;
+
+export interface GraphNode {
+  id: string;
+  type: string;
+  /** Shown instead of the type's label, and names the node's loss term in metrics. */
+  label?: string;
+  params: Params;
+  position: [number, number];
+}
+
+export interface PortRef {
+  node: string;
+  port: string;
+}
+
+export interface GraphEdge {
+  from: PortRef;
+  to: PortRef;
+}
+
+export type OptimizerName = 'rmsprop' | 'adam' | 'sgd';
+export type DatasetName = 'fashion-mnist' | 'mnist';
+
+export interface TrainingSettings {
+  dataset: DatasetName;
+  optimizer: OptimizerName;
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  /** Seeds the shuffling and the initial weights' order of use. */
+  seed: number;
+  /** Train on the first N images only (0 = all 70,000). */
+  limit: number;
+}
+
+export interface GraphDocument {
+  format: 'wirelab.graph';
+  version: 1;
+  name: string;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  training: TrainingSettings;
+}
+
+export const GRAPH_FORMAT = 'wirelab.graph';
+export const GRAPH_VERSION = 1;
+
+/** Keras's defaults where one exists (RMSprop lr 0.001), the tutorial's batch and epochs otherwise. */
+export const DEFAULT_TRAINING: TrainingSettings = {
+  dataset: 'fashion-mnist',
+  optimizer: 'rmsprop',
+  learningRate: 0.001,
+  batchSize: 128,
+  epochs: 100,
+  seed: 1,
+  limit: 0,
+};
+
+export function emptyDocument(name = 'Untitled'): GraphDocument {
+  return { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes: [], edges: [], training: { ...DEFAULT_TRAINING } };
+}
+
+export const portKey = (ref: PortRef): string => `${ref.node}.${ref.port}`;
