@@ -1,5 +1,5 @@
 import { convParams, imageInput, type ConvParams } from './conv2d';
-import { defineNode, layerWeights } from './define';
+import { defineNode, layerNode } from './define';
 
 /** Keras's transposed-conv output length: same → n·s, valid → n·s + max(k − s, 0) = (n−1)·s + k when k ≥ s. */
 export function deconvLength(n: number, k: number, s: number, padding: string): number {
@@ -38,7 +38,6 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
       activation: p.activation as 'relu',
       useBias: p.useBias,
     });
-    layer.build([null, ...inputShapes.input]);
-    return { apply: (inp) => ({ output: layer.apply(inp.input[0]) as ReturnType<typeof tf.tensor> }), weights: () => layerWeights(layer), dispose: () => layer.dispose() };
+    return layerNode(layer, inputShapes.input);
   },
 });

@@ -1,4 +1,4 @@
-import { activationParam, defineNode, describeShape, layerWeights, paddingParam, useBiasParam, type InferResult } from './define';
+import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type InferResult } from './define';
 import type { Shape } from '../src/graph/document';
 
 export interface ConvParams {
@@ -77,7 +77,6 @@ export const conv2dNode = defineNode<ConvParams>({
       activation: p.activation as 'relu',
       useBias: p.useBias,
     });
-    layer.build([null, ...inputShapes.input]);
-    return { apply: (inp) => ({ output: layer.apply(inp.input[0]) as ReturnType<typeof tf.tensor> }), weights: () => layerWeights(layer), dispose: () => layer.dispose() };
+    return layerNode(layer, inputShapes.input);
   },
 });

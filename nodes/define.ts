@@ -152,9 +152,19 @@ export const paddingParam: SelectParam = {
 };
 export const useBiasParam: BoolParam = { kind: 'bool', label: 'Use bias', default: true, help: 'Add a learned constant to each output.' };
 
-/** Weights of a tfjs-layers layer, named as Keras names them (kernel, bias). */
-export function layerWeights(layer: tfjs.layers.Layer): { name: string; variable: tfjs.Variable }[] {
-  return layer.trainableWeights.map((w) => ({ name: w.originalName.split('/').pop() ?? w.originalName, variable: w.read() as tfjs.Variable }));
+/**
+ * A tfjs-layers layer as a built node with one input and one output port. The layer is built for
+ * the known input shape, then applied eagerly to real tensors; its weights are named as Keras
+ * names them (kernel, bias).
+ */
+export function layerNode(layer: tfjs.layers.Layer, inputShape: Shape): BuiltNode {
+  layer.build([null, ...inputShape]);
+  return {
+    apply: (inputs) => ({ output: layer.apply(inputs.input[0]) as Tensor }),
+    weights: () => layer.trainableWeights.map((w) => ({ name: w.originalName.split('/').pop() ?? w.originalName, variable: w.read() as tfjs.Variable })),
+    // layer.dispose() refuses layers never called symbolically; their variables are what holds memory.
+    dispose: () => layer.weights.forEach((w) => w.dispose()),
+  };
 }
 
 export const describeShape = (shape: Shape | undefined): string => (shape ? `[${shape.join(', ')}]` : 'nothing');

@@ -1,4 +1,4 @@
-import { activationParam, defineNode, describeShape, layerWeights, useBiasParam } from './define';
+import { activationParam, defineNode, describeShape, layerNode, useBiasParam } from './define';
 
 export interface DenseParams {
   [k: string]: number | string | boolean;
@@ -37,7 +37,6 @@ export const denseNode = defineNode<DenseParams>({
   paramCount: (inputs, p) => (inputs.input?.[0] ?? 0) * p.units + (p.useBias ? p.units : 0),
   build({ tf, inputShapes }, p) {
     const layer = tf.layers.dense({ units: p.units, activation: p.activation as 'relu', useBias: p.useBias });
-    layer.build([null, ...inputShapes.input]);
-    return { apply: (inp) => ({ output: layer.apply(inp.input[0]) as ReturnType<typeof tf.tensor> }), weights: () => layerWeights(layer), dispose: () => layer.dispose() };
+    return layerNode(layer, inputShapes.input);
   },
 });

@@ -1,0 +1,199 @@
+// The training loop: the same code in Node (CLI, tests, bench) and in the browser worker.
+// Seeded shuffling, Keras's optimizers, a metric per loss term, pause/resume/stop, live
+// learning rate, and a stop with the last good weights when a loss stops being finite.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Tf } from '../../nodes/define';
+import type { Program } from '../compile/compile';
+import type { OptimizerName, TrainingSettings } from '../graph/document';
+import { IMAGE_SIZE, seededRandom, shuffled, toFloats, type ImageSet } from './data';
+
+export type Losses = Record<string, number>;
+
+export interface StepReport {
+  epoch: number;
+  /** Steps done so far, over all epochs (1-based). */
+  step: number;
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  /** `total` and each term by its label. */
+  losses: Losses;
+  samplesPerSecond: number;
+  elapsedMs: number;
+}
+
+export interface EpochReport {
+  epoch: number;
+  epochs: number;
+  /** Each loss averaged over the epoch's steps. */
+  losses: Losses;
+  elapsedMs: number;
+}
+
+export interface TrainResult {
+  status: 'done' | 'stopped' | 'failed';
+  steps: number;
+  epochs: number;
+  /** Why training failed (a non-finite loss), naming the step and the term. */
+  message?: string;
+  last?: Losses;
+}
+
+export interface TrainOptions {
+  tf: Tf;
+  program: Program;
+  data: ImageSet;
+  settings: Pick<TrainingSettings, 'optimizer' | 'learningRate' | 'batchSize' | 'epochs' | 'seed'>;
+  onStep?: (report: StepReport) => void | Promise<void>;
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /** Stop after this many steps in all (for tests and benchmarks). */
+  maxSteps?: number;
+}
+
+export interface TrainRun {
+  done: Promise<TrainResult>;
+  pause(): void;
+  resume(): void;
+  stop(): void;
+  readonly paused: boolean;
+  /** Takes effect at the next step. */
+  setLearningRate(lr: number): void;
+}
+
+/** Keras's defaults: RMSprop rho 0.9, ε 1e-7; Adam β₁ 0.9, β₂ 0.999, ε 1e-7. */
+export function createOptimizer(tf: Tf, name: OptimizerName, lr: number): tfjs.Optimizer {
+  switch (name) {
+    case 'rmsprop':
+      return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
+    case 'adam':
+      return tf.train.adam(lr, 0.9, 0.999, 1e-7);
+    case 'sgd':
+      return tf.train.sgd(lr);
+  }
+}
+
+// tfjs optimizers read their learning rate at every step, but keep the field protected.
+const setOptimizerLearningRate = (opt: tfjs.Optimizer, lr: number) => {
+  (opt as unknown as { learningRate: number }).learningRate = lr;
+};
+
+export function train(options: TrainOptions): TrainRun {
+  const { tf, program, data, settings } = options;
+  let paused = false;
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let pendingLr: number | null = null;
+
+  const done = (async (): Promise<TrainResult> => {
+    const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
+    const vars = program.variables;
+    // The weights that last gave a finite loss, restored if a step goes NaN.
+    const good = tf.tidy(() => vars.map((v) => tf.variable(v.clone(), false)));
+    const random = seededRandom(settings.seed);
+    const batchSize = Math.min(settings.batchSize, data.count);
+    const stepsPerEpoch = Math.ceil(data.count / batchSize);
+    const totalSteps = Math.min(stepsPerEpoch * settings.epochs, options.maxSteps ?? Infinity);
+    const names = ['total', ...program.terms.map((t) => t.label)];
+    const buffer = new Float32Array(batchSize * IMAGE_SIZE);
+    const start = performance.now();
+    let step = 0;
+    let last: Losses | undefined;
+    let epochsDone = 0;
+
+    try {
+      for (let epoch = 1; epoch <= settings.epochs && step < totalSteps; epoch++) {
+        const order = shuffled(data.count, random);
+        const sums = new Float64Array(names.length);
+        let stepsThisEpoch = 0;
+        for (let s = 0; s < stepsPerEpoch && step < totalSteps; s++) {
+          if (paused) await new Promise<void>((r) => (wake = r));
+          if (stopped) return { status: 'stopped', steps: step, epochs: epochsDone, last };
+          if (pendingLr !== null) {
+            setOptimizerLearningRate(optimizer, pendingLr);
+            pendingLr = null;
+          }
+          const indices = order.subarray(s * batchSize, Math.min((s + 1) * batchSize, data.count));
+          const floats = indices.length === batchSize ? toFloats(data, indices, buffer) : toFloats(data, indices);
+          const values = tf.tidy(() => {
+            const image = tf.tensor4d(floats, [indices.length, 28, 28, 1]);
+            let stacked: tfjs.Tensor | null = null;
+            optimizer.minimize(
+              () => {
+                const { total, terms } = program.losses({ image });
+                stacked = tf.keep(tf.stack([total, ...terms]));
+                return total;
+              },
+              false,
+              vars,
+            );
+            return stacked!;
+          });
+          const read = (await values.data()) as Float32Array;
+          values.dispose();
+          step++;
+          stepsThisEpoch++;
+          const bad = names.findIndex((_, i) => !Number.isFinite(read[i]));
+          if (bad >= 0) {
+            const term = names.slice(1).find((_, i) => !Number.isFinite(read[i + 1])) ?? names[bad];
+            vars.forEach((v, i) => v.assign(good[i]));
+            return {
+              status: 'failed',
+              steps: step,
+              epochs: epochsDone,
+              last,
+              message: `Step ${step}: the loss "${term}" became ${read[names.indexOf(term)]}; training stopped and kept the weights from the last good step. Try a lower learning rate.`,
+            };
+          }
+          tf.tidy(() => vars.forEach((v, i) => good[i].assign(v)));
+          last = Object.fromEntries(names.map((n, i) => [n, read[i]]));
+          names.forEach((_, i) => (sums[i] += read[i]));
+          const elapsedMs = performance.now() - start;
+          await options.onStep?.({
+            epoch,
+            step,
+            stepInEpoch: s + 1,
+            stepsPerEpoch,
+            totalSteps,
+            losses: last,
+            samplesPerSecond: (step * batchSize) / (elapsedMs / 1000),
+            elapsedMs,
+          });
+        }
+        if (stepsThisEpoch === stepsPerEpoch) epochsDone = epoch;
+        await options.onEpoch?.({
+          epoch,
+          epochs: settings.epochs,
+          losses: Object.fromEntries(names.map((n, i) => [n, sums[i] / stepsThisEpoch])),
+          elapsedMs: performance.now() - start,
+        });
+      }
+      return { status: stopped ? 'stopped' : 'done', steps: step, epochs: epochsDone, last };
+    } finally {
+      good.forEach((g) => g.dispose());
+      optimizer.dispose();
+    }
+  })();
+
+  return {
+    done,
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      wake?.();
+      wake = null;
+    },
+    stop: () => {
+      stopped = true;
+      paused = false;
+      wake?.();
+    },
+    get paused() {
+      return paused;
+    },
+    setLearningRate: (lr) => {
+      pendingLr = lr;
+    },
+  };
+}
