@@ -1,0 +1,83 @@
+// The editor's commands, shared by the toolbar, the keyboard and the context menu.
+import { inject } from 'vue';
+import { presets } from '../../presets';
+import { editorKey } from '../editor/editor-key';
+import { useGraphStore } from '../stores/graphStore';
+import { useUiStore } from '../stores/uiStore';
+
+export function useEditorActions() {
+  const graph = useGraphStore();
+  const ui = useUiStore();
+  const editor = inject(editorKey)!;
+
+  const fit = () => editor.value?.zoomToFit();
+  const afterReplace = async () => {
+    ui.setSelection([]);
+    await editor.value?.synced();
+    await fit();
+  };
+
+  return {
+    undo: () => graph.undo(),
+    redo: () => graph.redo(),
+    fit,
+    async arrange() {
+      try {
+        await editor.value?.arrange();
+      } catch (e) {
+        ui.notify('error', `Auto-arrange failed: ${(e as Error).message}`);
+      }
+    },
+    async newGraph() {
+      graph.newDocument();
+      await afterReplace();
+      ui.notify('info', 'A new, empty graph. Ctrl+Z brings the previous one back.');
+    },
+    async loadPreset(file: string) {
+      graph.loadPreset(file);
+      await afterReplace();
+      const title = presets.find((p) => p.file === file)?.title ?? file;
+      ui.notify('info', `Loaded the preset “${title}”.`);
+    },
+    async openText(text: string, fileName: string) {
+      const result = graph.openFile(text);
+      if (!result.ok) {
+        ui.notify(
+          'error',
+          `“${fileName}” cannot be opened; the graph was left as it was.`,
+          result.diagnostics.map((d) => (d.node ? `${d.node}: ${d.message}` : d.message)),
+        );
+        return false;
+      }
+      await afterReplace();
+      ui.notify('info', `Opened “${fileName}”.`);
+      return true;
+    },
+    save() {
+      const blob = new Blob([graph.serialize()], { type: 'application/json' });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      const base = graph.doc.name.trim().replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '') || 'graph';
+      a.href = url;
+      a.download = `${base}.json`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    },
+    deleteSelection() {
+      if (ui.selection.length) graph.removeNodes(ui.selection);
+    },
+    copy() {
+      const n = graph.copy(ui.selection);
+      if (n) ui.notify('info', `Copied ${n} node${n === 1 ? '' : 's'}.`);
+    },
+    async paste() {
+      const ids = graph.paste();
+      if (ids.length) await editor.value?.select(ids);
+    },
+    async selectAll() {
+      await editor.value?.select(graph.doc.nodes.map((n) => n.id));
+    },
+  };
+}

@@ -1,0 +1,205 @@
+// The graph document — the single source of truth — and every edit to it.
+// Edits are events run through the pure reducer; undo/redo keep whole (immutable) documents;
+// every change is saved to localStorage; shapes, params and diagnostics are a computed analyze(doc).
+import { defineStore } from 'pinia';
+import { computed, shallowRef } from 'vue';
+import { presets } from '../../presets';
+import { analyze, connectionProblem } from '../graph/analyze';
+import { emptyDocument, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
+import { copySelection, createNode, pasteEvent, reduce, type Clip, type GraphEvent, type Position } from '../graph/events';
+import { openText, openValue } from '../graph/open';
+import type { Diagnostic } from '../graph/parse';
+
+export const AUTOSAVE_KEY = 'wirelab.graph';
+export const DEFAULT_PRESET = 'beta-vae';
+const UNDO_LIMIT = 200;
+/** Edits with the same gesture key this close together are one undo step (a slider drag, a node drag). */
+const COALESCE_MS = 1500;
+
+function storage(): Storage | null {
+  try {
+    return typeof globalThis.localStorage === 'undefined' ? null : globalThis.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+export function presetDocument(file: string): GraphDocument {
+  const preset = presets.find((p) => p.file === file);
+  if (!preset) throw new Error(`No preset "${file}".`);
+  const result = openValue(preset.doc);
+  if (!result.ok) throw new Error(`Preset "${file}" is broken: ${result.diagnostics.map((d) => d.message).join(' ')}`);
+  return result.doc;
+}
+
+/** The autosaved graph, or the β-VAE on a first visit (or when the saved one cannot be read). */
+function initialDocument(): GraphDocument {
+  const saved = storage()?.getItem(AUTOSAVE_KEY);
+  if (saved) {
+    const result = openText(saved);
+    if (result.ok) return result.doc;
+  }
+  return presetDocument(DEFAULT_PRESET);
+}
+
+export type OpenResult = { ok: true } | { ok: false; diagnostics: Diagnostic[] };
+
+export const useGraphStore = defineStore('graph', () => {
+  const doc = shallowRef<GraphDocument>(initialDocument());
+  const past = shallowRef<GraphDocument[]>([]);
+  const future = shallowRef<GraphDocument[]>([]);
+  const analysis = computed(() => analyze(doc.value));
+  const canUndo = computed(() => past.value.length > 0);
+  const canRedo = computed(() => future.value.length > 0);
+  let gesture: { key: string; at: number } | null = null;
+  let clipboard: Clip | null = null;
+  let pastes = 0;
+
+  function save() {
+    try {
+      storage()?.setItem(AUTOSAVE_KEY, JSON.stringify(doc.value));
+    } catch {
+      // Storage full or blocked: the graph still works, it just is not kept.
+    }
+  }
+
+  function setDoc(next: GraphDocument) {
+    doc.value = next;
+    save();
+  }
+
+  /**
+   * Apply an edit. Returns false when it changed nothing.
+   * `coalesce`: a gesture key; consecutive edits with the same key make one undo step.
+   */
+  function dispatch(event: GraphEvent, opts: { coalesce?: string } = {}): boolean {
+    const next = reduce(doc.value, event);
+    if (next === doc.value) return false;
+    const now = Date.now();
+    const merge = opts.coalesce !== undefined && gesture !== null && gesture.key === opts.coalesce && now - gesture.at < COALESCE_MS && past.value.length > 0;
+    if (!merge) past.value = [...past.value.slice(-(UNDO_LIMIT - 1)), doc.value];
+    gesture = opts.coalesce !== undefined ? { key: opts.coalesce, at: now } : null;
+    future.value = [];
+    setDoc(next);
+    return true;
+  }
+
+  /** Close the current gesture (pointer up): the next edit starts a new undo step. */
+  function endGesture() {
+    gesture = null;
+  }
+
+  function undo(): boolean {
+    const prev = past.value[past.value.length - 1];
+    if (!prev) return false;
+    past.value = past.value.slice(0, -1);
+    future.value = [...future.value, doc.value];
+    gesture = null;
+    setDoc(prev);
+    return true;
+  }
+
+  function redo(): boolean {
+    const next = future.value[future.value.length - 1];
+    if (!next) return false;
+    future.value = future.value.slice(0, -1);
+    past.value = [...past.value, doc.value];
+    gesture = null;
+    setDoc(next);
+    return true;
+  }
+
+  // Convenience actions, each one event.
+  function addNode(type: string, position: Position): string | null {
+    const node = createNode(doc.value, type, position);
+    if (!node) return null;
+    dispatch({ type: 'addNode', node });
+    return node.id;
+  }
+  const removeNodes = (ids: readonly string[]) => dispatch({ type: 'removeNodes', ids: [...ids] });
+  /** Add a wire, or say why it cannot be made (and change nothing). */
+  function connect(edge: GraphEdge): string | null {
+    const problem = connectionProblem(doc.value, edge);
+    if (problem) return problem;
+    dispatch({ type: 'connect', edge });
+    return null;
+  }
+  const disconnect = (edge: GraphEdge) => dispatch({ type: 'disconnect', edge });
+  const moveNode = (id: string, position: Position, coalesce = `move:${id}`) => dispatch({ type: 'moveNode', id, position }, { coalesce });
+  const moveNodes = (positions: Record<string, Position>) => dispatch({ type: 'moveNodes', positions });
+  const setParam = (id: string, name: string, value: ParamValue) => dispatch({ type: 'setParam', id, name, value }, { coalesce: `param:${id}:${name}` });
+  const setLabel = (id: string, label: string | undefined) => dispatch({ type: 'setLabel', id, label }, { coalesce: `label:${id}` });
+
+  function replaceDocument(next: GraphDocument) {
+    pastes = 0;
+    return dispatch({ type: 'replaceDocument', doc: next });
+  }
+  const newDocument = () => replaceDocument(emptyDocument());
+  const loadPreset = (file: string) => replaceDocument(presetDocument(file));
+
+  /** Open a file's text. A malformed or foreign file changes nothing and returns its diagnostics. */
+  function openFile(text: string): OpenResult {
+    const result = openText(text);
+    if (!result.ok) return { ok: false, diagnostics: result.diagnostics };
+    replaceDocument(result.doc);
+    return { ok: true };
+  }
+
+  /** The document as the file Save writes. */
+  const serialize = () => JSON.stringify(doc.value, null, 2) + '\n';
+
+  function copy(ids: readonly string[]): number {
+    const clip = copySelection(doc.value, ids);
+    if (!clip.nodes.length) return 0;
+    clipboard = clip;
+    pastes = 0;
+    return clip.nodes.length;
+  }
+
+  /** Paste the clipboard with fresh ids, shifted a little further each time. Returns the new ids. */
+  function paste(): string[] {
+    if (!clipboard) return [];
+    pastes++;
+    const event = pasteEvent(doc.value, clipboard, [40 * pastes, 40 * pastes]);
+    dispatch(event);
+    return event.nodes.map((n) => n.id);
+  }
+
+  function duplicate(ids: readonly string[]): string[] {
+    const clip = copySelection(doc.value, ids);
+    if (!clip.nodes.length) return [];
+    const event = pasteEvent(doc.value, clip, [40, 40]);
+    dispatch(event);
+    return event.nodes.map((n) => n.id);
+  }
+
+  const hasClipboard = () => clipboard !== null;
+
+  return {
+    doc,
+    analysis,
+    canUndo,
+    canRedo,
+    dispatch,
+    endGesture,
+    undo,
+    redo,
+    addNode,
+    removeNodes,
+    connect,
+    disconnect,
+    moveNode,
+    moveNodes,
+    setParam,
+    setLabel,
+    replaceDocument,
+    newDocument,
+    loadPreset,
+    openFile,
+    serialize,
+    copy,
+    paste,
+    duplicate,
+    hasClipboard,
+  };
+});
