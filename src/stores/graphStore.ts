@@ -109,6 +109,9 @@ export const useGraphStore = defineStore('graph', () => {
     return true;
   }
 
+  // The first visit's preset is kept too, so a reload shows what was on screen.
+  save();
+
   // Convenience actions, each one event.
   function addNode(type: string, position: Position): string | null {
     const node = createNode(doc.value, type, position);
