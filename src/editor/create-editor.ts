@@ -105,6 +105,8 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   const docNow = (): GraphDocument => graph.doc;
 
   // --- view → store -------------------------------------------------------
+  /** Nodes the sync is creating: their views start at (0, 0) before they reach their place, which is no user's move. */
+  const placing = new Set<string>();
   editor.addPipe((context) => {
     if (context.type === 'connectioncreate') {
       const edge = connectionEdge(context.data);
@@ -121,7 +123,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   });
 
   area.addPipe((context) => {
-    if (context.type === 'nodetranslated') {
+    if (context.type === 'nodetranslated' && !placing.has(context.data.id)) {
       const node = docNow().nodes.find((n) => n.id === context.data.id);
       const p = context.data.position;
       if (node && (Math.abs(node.position[0] - p.x) > 0.5 || Math.abs(node.position[1] - p.y) > 0.5))
@@ -161,8 +163,13 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       if (!view) {
         const def = nodeType(n.type);
         if (!def) continue;
-        await editor.addNode(new ViewNode(n.id, def));
-        await area.translate(n.id, { x: n.position[0], y: n.position[1] });
+        placing.add(n.id);
+        try {
+          await editor.addNode(new ViewNode(n.id, def));
+          await area.translate(n.id, { x: n.position[0], y: n.position[1] });
+        } finally {
+          placing.delete(n.id);
+        }
         continue;
       }
       const at = area.nodeViews.get(n.id)?.position;
@@ -261,10 +268,18 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   function centre(): Position {
     const rect = container.getBoundingClientRect();
     const [cx, cy] = toArea(rect.left + rect.width / 2, rect.top + rect.height / 2);
-    let p: Position = [cx - NODE_WIDTH / 2, cy - 60];
-    // Do not stack a new node exactly on top of another one.
-    while (docNow().nodes.some((n) => Math.abs(n.position[0] - p[0]) < 20 && Math.abs(n.position[1] - p[1]) < 20)) p = [p[0] + 30, p[1] + 30];
-    return p;
+    const origin: Position = [cx - NODE_WIDTH / 2, cy - 80];
+    // The first free spot near the centre, so that nodes added one after another do not cover each other.
+    const free = (p: Position) => !editor.getNodes().some((n) => {
+      const at = area.nodeViews.get(n.id)?.position;
+      return at && p[0] < at.x + n.width + 20 && at.x < p[0] + NODE_WIDTH + 20 && p[1] < at.y + n.height + 20 && at.y < p[1] + 160 + 20;
+    });
+    for (let ring = 0; ring < 6; ring++)
+      for (const [dx, dy] of [[0, 0], [1, 0], [-1, 0], [0, 1], [1, 1], [-1, 1], [0, -1], [1, -1], [-1, -1]]) {
+        const p: Position = [origin[0] + dx * (NODE_WIDTH + 40) * (ring + 1), origin[1] + dy * 220 * (ring + 1)];
+        if ((ring === 0 || dx !== 0 || dy !== 0) && free(p)) return p;
+      }
+    return origin;
   }
 
   await requestSync();
