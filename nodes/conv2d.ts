@@ -1,4 +1,4 @@
-import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type InferResult } from './define';
+import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type InferResult, type Tensor } from './define';
 import type { Shape } from '../src/graph/document';
 
 export interface ConvParams {
@@ -77,6 +77,17 @@ export const conv2dNode = defineNode<ConvParams>({
       activation: p.activation as 'relu',
       useBias: p.useBias,
     });
-    return layerNode(layer, inputShapes.input);
+    const built = layerNode(layer, inputShapes.input);
+    const activation = tf.layers.activation({ activation: p.activation as 'relu' });
+    const [kernel, bias] = built.weights().map((w) => w.variable);
+    // tfjs-layers runs a linear conv as one fused op whose gradient bypasses the registered
+    // (fast) filter gradient and has no kernel on wasm; the plain ops always go through it.
+    return {
+      ...built,
+      apply: (inputs) => {
+        const y = tf.conv2d(inputs.input[0] as Parameters<typeof tf.conv2d>[0], kernel as Parameters<typeof tf.conv2d>[1], p.strides, p.padding as 'same');
+        return { output: activation.apply(bias ? tf.add(y, bias) : y) as Tensor };
+      },
+    };
   },
 });

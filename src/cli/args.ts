@@ -1,6 +1,6 @@
 // Argument parsing and graph reading for the CLI: usage errors exit 2, graph and data errors exit 1.
 import { readFile } from 'node:fs/promises';
-import { parseText, type Diagnostic } from '../graph/parse';
+import { describeDiagnostic, parseText, type Diagnostic } from '../graph/parse';
 import type { GraphDocument } from '../graph/document';
 
 export const USAGE = `Usage:
@@ -17,8 +17,7 @@ export class CliError extends Error {
   }
 }
 
-export const formatDiagnostics = (ds: Diagnostic[]) =>
-  ds.map((d) => (d.node ? `node ${d.node}: ${d.port ? `(${d.port}) ` : ''}${d.message}` : d.message)).join('\n');
+export const formatDiagnostics = (ds: Diagnostic[]): string => ds.map(describeDiagnostic).join('\n');
 
 export interface ParsedArgs {
   command: string;

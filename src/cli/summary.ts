@@ -2,6 +2,7 @@
 import { nodeType } from '../../nodes';
 import type { Analysis } from '../graph/analyze';
 import type { GraphDocument } from '../graph/document';
+import { describeDiagnostic } from '../graph/parse';
 
 export interface SummaryJson {
   parts: { name: string; params: number }[];
@@ -42,7 +43,7 @@ export function summaryText(doc: GraphDocument, analysis: Analysis): string {
   }
   if (analysis.diagnostics.length) {
     lines.push('', 'Problems:');
-    for (const d of analysis.diagnostics) lines.push(`  ${d.node ? `node ${d.node}${d.port ? ` (${d.port})` : ''}: ` : ''}${d.message}`);
+    for (const d of analysis.diagnostics) lines.push(describeDiagnostic(d));
   }
   return lines.join('\n');
 }

@@ -4,12 +4,13 @@
 import { nodeType } from '../../nodes';
 import type { BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
 import { analyze, resolveParams, type Analysis, type Diagnostic } from '../graph/analyze';
+import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
 import type * as tfjs from '@tensorflow/tfjs';
 
 export class CompileError extends Error {
   constructor(readonly diagnostics: Diagnostic[]) {
-    super(diagnostics.map((d) => (d.node ? `node ${d.node}: ${d.message}` : d.message)).join('\n'));
+    super(diagnostics.map(describeDiagnostic).join('\n'));
   }
 }
 

@@ -8,6 +8,9 @@ export interface Diagnostic {
   message: string;
 }
 
+/** One line per diagnostic, as the CLI prints it: `node <id>: <message>`. */
+export const describeDiagnostic = (d: Diagnostic): string => (d.node ? `node ${d.node}: ${d.message}` : d.message);
+
 export type ParseResult = { ok: true; doc: GraphDocument } | { ok: false; diagnostics: Diagnostic[] };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -77,6 +77,19 @@ const setOptimizerLearningRate = (opt: tfjs.Optimizer, lr: number) => {
   (opt as unknown as { learningRate: number }).learningRate = lr;
 };
 
+/**
+ * Lets queued events (pause, stop, a new β) run between steps: reading a tensor can resolve as a
+ * microtask, which would otherwise keep the loop from ever yielding.
+ */
+export function yieldToEvents(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
+  return new Promise((r) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => r();
+    channel.port2.postMessage(null);
+  });
+}
+
 export function train(options: TrainOptions): TrainRun {
   const { tf, program, data, settings } = options;
   let paused = false;
@@ -106,6 +119,7 @@ export function train(options: TrainOptions): TrainRun {
         const sums = new Float64Array(names.length);
         let stepsThisEpoch = 0;
         for (let s = 0; s < stepsPerEpoch && step < totalSteps; s++) {
+          await yieldToEvents();
           if (paused) await new Promise<void>((r) => (wake = r));
           if (stopped) return { status: 'stopped', steps: step, epochs: epochsDone, last };
           if (pendingLr !== null) {

@@ -1,0 +1,72 @@
+// The CLI as a user runs it: a real process, real files, real exit codes.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = (...args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/main.ts', ...args], { cwd: root, timeout: 240_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+
+describe('cli summary', () => {
+  it('prints the tutorial’s totals for the β-VAE', async () => {
+    const r = await cli('summary', 'presets/beta-vae.json');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/conv1 \(Conv2D\)\s+\(None, 14, 14, 32\)\s+320/);
+    expect(r.stdout).toMatch(/Total params: 69,076/);
+    expect(r.stdout).toMatch(/Total params: 65,089/);
+  });
+  it('--json prints parts, nodes and diagnostics', async () => {
+    const r = await cli('summary', 'presets/beta-vae.json', '--json');
+    const json = JSON.parse(r.stdout);
+    expect(json.parts).toEqual([
+      { name: 'encoder', params: 69076 },
+      { name: 'decoder', params: 65089 },
+    ]);
+    expect(json.nodes.find((n: { id: string }) => n.id === 'conv2')).toEqual({ id: 'conv2', type: 'conv2d', outputShapes: { output: [null, 7, 7, 64] }, params: 18496 });
+    expect(json.diagnostics).toEqual([]);
+  });
+  it('exits 1 on a malformed graph with one readable line per diagnostic', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wirelab-'));
+    const bad = path.join(dir, 'bad.json');
+    const doc = JSON.parse(await readFile(path.join(root, 'presets/beta-vae.json'), 'utf8'));
+    doc.nodes.find((n: { id: string }) => n.id === 'reshape').params.targetShape = [7, 7, 32];
+    await writeFile(bad, JSON.stringify(doc));
+    const r = await cli('summary', bad);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/node reshape: Reshape to \[7, 7, 32\] needs 1,568 elements/);
+    await writeFile(bad, '{ not json');
+    const t = await cli('train', bad);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/not valid JSON/);
+    expect(t.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  }, 60_000);
+  it('exits 2 on bad usage', async () => {
+    expect((await cli()).code).toBe(2);
+    expect((await cli('fly', 'x.json')).code).toBe(2);
+    expect((await cli('train', 'presets/beta-vae.json', '--epochs', 'many')).code).toBe(2);
+    expect((await cli('train', 'presets/beta-vae.json', '--backend', 'gpu')).code).toBe(2);
+  }, 60_000);
+});
+
+describe('cli train', () => {
+  it('trains, and writes metrics.jsonl, latent.csv and the weights', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'wirelab-run-'));
+    const r = await cli('train', 'presets/beta-vae.json', '--epochs', '2', '--limit', '256', '--batch-size', '64', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const epochs = (await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(epochs).toHaveLength(2);
+    expect(Object.keys(epochs[0])).toEqual(expect.arrayContaining(['epoch', 'total', 'reconstruction_loss', 'kl_loss', 'β·kl_loss']));
+    expect(epochs[1].total).toBeLessThan(epochs[0].total);
+    const csv = (await readFile(path.join(out, 'latent.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('z0,z1,label,class');
+    expect(csv).toHaveLength(10001);
+    expect(csv[1]).toMatch(/^-?[\d.e-]+,-?[\d.e-]+,9,"Ankle boot"$/);
+    expect(await readdir(path.join(out, 'model'))).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));
+  }, 240_000);
+});
