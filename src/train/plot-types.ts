@@ -1,0 +1,54 @@
+// What the output nodes draw, as plain data: computed where tfjs runs (the worker, the CLI),
+// and only these pixels and points cross to the page.
+
+/** A grey image, row-major, values 0–255. */
+export interface GreyImage {
+  width: number;
+  height: number;
+  pixels: Uint8ClampedArray;
+}
+
+export interface LatentGridPlot {
+  kind: 'latent-grid';
+  nodeId: string;
+  n: number;
+  /** Tick values: x left to right, y top to bottom (top is +scale, as the tutorial). */
+  xs: number[];
+  ys: number[];
+  dimX: number;
+  dimY: number;
+  /** The n×n decoded images tiled into one. */
+  image: GreyImage;
+}
+
+export interface LatentScatterPlot {
+  kind: 'latent-scatter';
+  nodeId: string;
+  /** Interleaved x, y per point. */
+  points: Float32Array;
+  labels: Uint8Array;
+  /** Index of each point's test image, so hovering can show it. */
+  imageIndex: Uint32Array;
+  classNames: readonly string[];
+  axes: [string, string];
+}
+
+export interface ReconstructionsPlot {
+  kind: 'reconstructions';
+  nodeId: string;
+  /** Originals on the top row, reconstructions below. */
+  image: GreyImage;
+  count: number;
+}
+
+export type Plot = LatentGridPlot | LatentScatterPlot | ReconstructionsPlot;
+
+export interface LatentMetrics {
+  /** k-NN (k = 5) accuracy of a test image's class from its μ among the training μ's. */
+  knnAccuracy: number;
+  k: number;
+  meanPerDim: number[];
+  variancePerDim: number[];
+  /** The KL term of each latent dimension, averaged over the test images. */
+  klPerDim: number[];
+}
