@@ -242,7 +242,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       async layout() {
         const result = await plugin.layout({
           applier: new DocumentApplier(),
-          options: { 'elk.spacing.nodeNode': '50', 'elk.layered.spacing.nodeNodeBetweenLayers': '70' },
+          options: { 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '40', 'elk.layered.spacing.nodeNodeBetweenLayers': '60' },
         });
         const positions: Record<string, Position> = {};
         for (const child of result.result.children ?? []) positions[child.id] = [Math.round(child.x ?? 0), Math.round(child.y ?? 0)];
