@@ -163,6 +163,19 @@ describe('editor', () => {
     });
   });
 
+  it('copies a Ctrl+click selection and pastes it with the wire between the nodes', async () => {
+    await withApp(async ({ page }) => {
+      await page.locator('[data-node-id="conv1"] .node-title').click();
+      await page.locator('[data-node-id="conv2"] .node-title').click({ modifiers: ['Control'] });
+      await page.keyboard.press('Control+c');
+      await page.keyboard.press('Control+v');
+      await expectCount(nodes(page), 22);
+      await expectCount(page.locator('[data-testid="connection"]'), 27);
+      await page.keyboard.press('Control+z');
+      await expectCount(nodes(page), 20);
+    });
+  });
+
   it('keeps the graph after a reload', async () => {
     await withApp(async ({ page }) => {
       await page.getByTestId('param-conv1-filters').fill('16');
