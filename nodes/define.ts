@@ -57,8 +57,16 @@ export type InferResult = { ok: true; outputs: Record<string, Shape> } | { ok: f
 export interface BuildContext {
   tf: Tf;
   nodeId: string;
-  /** Shapes of the connected inputs (per sample); multi-wire ports list one shape per wire in `multi`. */
+  /** Shapes of the connected inputs (per sample; the first wire of a multi-wire port). */
   inputShapes: Record<string, Shape>;
+  /** tf.conv2dTranspose, or a faster equivalent the compiler picks for the backend. */
+  conv2dTranspose: (
+    x: tfjs.Tensor4D,
+    filter: tfjs.Tensor4D,
+    outShape: [number, number, number, number],
+    strides: number,
+    pad: 'same' | 'valid',
+  ) => tfjs.Tensor4D;
 }
 
 export interface ApplyContext {

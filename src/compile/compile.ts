@@ -2,7 +2,8 @@
 // forward pass on real tensors — for training (the losses), and for any sub-graph with an
 // injected value (encode: images → μ; decode: latent points → images) for the plots.
 import { nodeType } from '../../nodes';
-import type { BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
+import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
+import { transposedConv } from './transposed-conv';
 import { analyze, resolveParams, type Analysis, type Diagnostic } from '../graph/analyze';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
@@ -80,6 +81,10 @@ export function compile(doc: GraphDocument, tf: Tf): Program {
   const blocking = blockingDiagnostics(doc, analysis);
   if (blocking.length) throw new CompileError(blocking);
 
+  // tfjs's transposed-conv kernel is a naive loop on cpu and wasm; a conv2d over dilated input is not.
+  const conv2dTranspose: BuildContext['conv2dTranspose'] = ['cpu', 'wasm'].includes(tf.getBackend())
+    ? (x, filter, outShape, strides, pad) => transposedConv(tf, x, filter, outShape, strides, pad)
+    : (x, filter, outShape, strides, pad) => tf.conv2dTranspose(x, filter, outShape, strides, pad);
   const byId = new Map<string, GraphNode>(doc.nodes.map((n) => [n.id, n]));
   const defs = new Map<string, NodeDefinition>();
   const params = new Map<string, Params>();
@@ -93,7 +98,7 @@ export function compile(doc: GraphDocument, tf: Tf): Program {
     // Output nodes draw from evaluators; nodes with problems off the training path are skipped.
     const failed = def.outputs.length > 0 && Object.keys(analysis.nodes[id].outputs).length === 0;
     if (def.category === 'output' || failed) continue;
-    built.set(id, def.build({ tf, nodeId: id, inputShapes: analysis.nodes[id].inputs }, p));
+    built.set(id, def.build({ tf, nodeId: id, inputShapes: analysis.nodes[id].inputs, conv2dTranspose }, p));
   }
 
   const incoming = new Map<string, { port: string; from: PortRef }[]>();

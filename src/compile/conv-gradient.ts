@@ -20,6 +20,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
+import { transposedConv } from './transposed-conv';
 
 type TF = typeof tfjs;
 type NamedGradientMap = ReturnType<GradConfig['gradFunc']>;
@@ -158,9 +159,9 @@ function conv2dGradConfig(tf: TF): GradConfig {
       const [x, filter] = saved as [Tensor4D, Tensor4D];
       const g = dy as Tensor4D;
       return {
-        // As tfjs's Conv2D_grad: conv2DBackpropInput(x.shape, dy, filter, strides, pad),
-        // which is what tf.conv2dTranspose runs.
-        x: () => tf.conv2dTranspose(g, filter, x.shape, s.strides, s.pad),
+        // As tfjs's Conv2D_grad, conv2DBackpropInput(x.shape, dy, filter, strides, pad), but as a
+        // conv2d over the dilated dy: the Conv2DBackpropInput kernel is a naive loop on cpu and wasm.
+        x: () => transposedConv(tf, g, filter, x.shape, s.strides, s.pad),
         filter: () => filterGradient(tf, x, g, filter.shape, s.strides, s.pad),
       };
     },
