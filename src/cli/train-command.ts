@@ -1,5 +1,5 @@
-// `cli train`: compile the graph, train it on the real data in Node, write metrics, the latent
-// means of the test images and the weights.
+// `cli train`: compile the graph, train it on the real data in Node, write metrics (with the latent
+// metrics each epoch), the latent means of the test images, the plots as PNG and the weights.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -9,8 +9,12 @@ import { saveWeights } from '../compile/weights';
 import type { GraphDocument } from '../graph/document';
 import { take, toFloats, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
+import type { LatentMetrics } from '../train/plot-types';
+import { computePlots } from '../train/plots';
+import { renderPlot } from '../train/render';
 import { train, type EpochReport, type StepReport } from '../train/train';
 import { CliError, intFlag } from './args';
+import { encodePng } from './png';
 
 export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>): Promise<void> {
   const settings = {
@@ -57,8 +61,10 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     onStep: progress.step,
     onEpoch: async (e) => {
       epochs.push(e);
-      progress.epoch(e);
-      await writeFile(metricsFile, JSON.stringify({ epoch: e.epoch, ...e.losses, elapsedSeconds: e.elapsedMs / 1000 }) + '\n', { flag: 'a' });
+      // The latent metrics on a subset (5,000 training and 1,000 test images' μ): about a second.
+      const latent = (await computePlots(tf, program, doc, data, { nodes: [] })).metrics;
+      progress.epoch(e, latent);
+      await writeFile(metricsFile, JSON.stringify({ epoch: e.epoch, ...e.losses, elapsedSeconds: e.elapsedMs / 1000, ...latent }) + '\n', { flag: 'a' });
     },
   });
   process.once('SIGINT', () => run.stop());
@@ -67,13 +73,14 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   if (result.status === 'failed') throw new CliError(result.message ?? 'Training failed.', 1);
 
   await writeLatent(program, data, path.join(out, 'latent.csv'));
+  const pngs = await writePlots(program, doc, data, out);
   const saved = await saveWeights(tf, program);
   await mkdir(path.join(out, 'model'), { recursive: true });
   await writeFile(path.join(out, 'model', 'model.json'), JSON.stringify(saved.json));
   await writeFile(path.join(out, 'model', 'weights.bin'), new Uint8Array(saved.weights));
   const first = progress.firstLoss();
   console.error(
-    `Done: ${result.steps} steps, loss ${first?.toFixed(2) ?? '?'} → ${result.last?.total.toFixed(2) ?? '?'}. Wrote ${out}/metrics.jsonl, latent.csv, model/.`,
+    `Done: ${result.steps} steps, loss ${first?.toFixed(2) ?? '?'} → ${result.last?.total.toFixed(2) ?? '?'}. Wrote ${out}/metrics.jsonl, latent.csv, ${pngs.map((f) => f + ', ').join('')}model/.`,
   );
   program.dispose();
 }
@@ -100,6 +107,26 @@ async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, f
   await writeFile(file, header + '\n' + rows.join('\n') + '\n');
 }
 
+/** Each output node's plot as PNG: latent-grid.png, latent-scatter.png, reconstructions.png (suffixed with the node id when a kind repeats). */
+async function writePlots(program: ReturnType<typeof compile>, doc: GraphDocument, data: Dataset, out: string): Promise<string[]> {
+  const { plots, skipped } = await computePlots(tf, program, doc, data, { metrics: false });
+  for (const s of skipped) console.error(`No plot for node ${s.nodeId}: ${s.reason}`);
+  const files: string[] = [];
+  for (const plot of plots) {
+    const file = plots.filter((p) => p.kind === plot.kind).length > 1 ? `${plot.kind}-${plot.nodeId}.png` : `${plot.kind}.png`;
+    const img = renderPlot(plot);
+    await writeFile(path.join(out, file), encodePng(img.width, img.height, img.rgba));
+    files.push(file);
+  }
+  return files;
+}
+
+/** The latent metrics in a few words, for the epoch line. */
+function describeLatent(m: LatentMetrics): string {
+  const list = (xs: number[]) => `[${xs.map((x) => x.toPrecision(3)).join(', ')}]`;
+  return ` · ${m.k}-NN ${(m.knnAccuracy * 100).toFixed(1)}%, μ mean ${list(m.meanPerDim)} var ${list(m.variancePerDim)}${m.klPerDim.length ? `, KL/dim ${list(m.klPerDim)}` : ''}`;
+}
+
 /** A progress bar on a terminal; a line per epoch otherwise (logs, CI). */
 function progressPrinter() {
   const tty = process.stderr.isTTY;
@@ -120,11 +147,11 @@ function progressPrinter() {
         `\r[${'█'.repeat(done)}${'░'.repeat(width - done)}] epoch ${r.epoch} step ${r.stepInEpoch}/${r.stepsPerEpoch} loss ${r.losses.total.toFixed(2)} · ${Math.round(r.samplesPerSecond)} samples/s · ${clock(eta)} left `,
       );
     },
-    epoch(e: EpochReport) {
+    epoch(e: EpochReport, latent?: LatentMetrics) {
       const terms = Object.entries(e.losses)
         .map(([k, v]) => `${k} ${v.toFixed(3)}`)
         .join(', ');
-      process.stderr.write(`${tty ? '\n' : ''}epoch ${e.epoch}/${e.epochs}: ${terms} (${(e.elapsedMs / 1000).toFixed(1)} s)\n`);
+      process.stderr.write(`${tty ? '\n' : ''}epoch ${e.epoch}/${e.epochs}: ${terms} (${(e.elapsedMs / 1000).toFixed(1)} s)${latent ? describeLatent(latent) : ''}\n`);
     },
     end() {
       if (tty) process.stderr.write('\n');

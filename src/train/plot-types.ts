@@ -31,6 +31,10 @@ export interface LatentScatterPlot {
   imageIndex: Uint32Array;
   classNames: readonly string[];
   axes: [string, string];
+  /** 'dims': two latent dimensions as they are; 'pca': the top two principal components of μ. */
+  projection: 'dims' | 'pca';
+  /** How many dimensions μ has. */
+  latentDims: number;
 }
 
 export interface ReconstructionsPlot {
@@ -50,5 +54,9 @@ export interface LatentMetrics {
   meanPerDim: number[];
   variancePerDim: number[];
   /** The KL term of each latent dimension, averaged over the test images. */
+  /** Empty when the graph has no log σ² (a plain autoencoder). */
   klPerDim: number[];
+  /** How many training and test images the metrics were computed on. */
+  trainSamples: number;
+  testSamples: number;
 }
