@@ -42,6 +42,9 @@ function initialDocument(): GraphDocument {
   return presetDocument(DEFAULT_PRESET);
 }
 
+/** Decides whether an edit may go ahead (the training store refuses structural edits while a run is on). */
+export type EditGuard = (current: GraphDocument, next: GraphDocument) => boolean;
+
 export type OpenResult = { ok: true } | { ok: false; diagnostics: Diagnostic[] };
 
 export const useGraphStore = defineStore('graph', () => {
@@ -54,6 +57,16 @@ export const useGraphStore = defineStore('graph', () => {
   let gesture: { key: string; at: number } | null = null;
   let clipboard: Clip | null = null;
   let pastes = 0;
+  let guard: EditGuard | null = null;
+  const setEditGuard = (g: EditGuard | null) => {
+    guard = g;
+  };
+  /** Whether the guard lets the document become `next`; when not, the view is redrawn from the unchanged document. */
+  function allowed(next: GraphDocument): boolean {
+    if (!guard || guard(doc.value, next)) return true;
+    doc.value = { ...doc.value };
+    return false;
+  }
 
   function save() {
     try {
@@ -75,6 +88,7 @@ export const useGraphStore = defineStore('graph', () => {
   function dispatch(event: GraphEvent, opts: { coalesce?: string } = {}): boolean {
     const next = reduce(doc.value, event);
     if (next === doc.value) return false;
+    if (!allowed(next)) return false;
     const now = Date.now();
     const merge = opts.coalesce !== undefined && gesture !== null && gesture.key === opts.coalesce && now - gesture.at < COALESCE_MS && past.value.length > 0;
     if (!merge) past.value = [...past.value.slice(-(UNDO_LIMIT - 1)), doc.value];
@@ -91,7 +105,7 @@ export const useGraphStore = defineStore('graph', () => {
 
   function undo(): boolean {
     const prev = past.value[past.value.length - 1];
-    if (!prev) return false;
+    if (!prev || !allowed(prev)) return false;
     past.value = past.value.slice(0, -1);
     future.value = [...future.value, doc.value];
     gesture = null;
@@ -101,7 +115,7 @@ export const useGraphStore = defineStore('graph', () => {
 
   function redo(): boolean {
     const next = future.value[future.value.length - 1];
-    if (!next) return false;
+    if (!next || !allowed(next)) return false;
     future.value = future.value.slice(0, -1);
     past.value = [...past.value, doc.value];
     gesture = null;
@@ -204,5 +218,6 @@ export const useGraphStore = defineStore('graph', () => {
     paste,
     duplicate,
     hasClipboard,
+    setEditGuard,
   };
 });

@@ -1,0 +1,159 @@
+// The typed messages between the page and the training worker, both ways.
+// Plain data only (structured-clone safe): the graph document goes in, numbers and pixels come out.
+// Nothing here imports tfjs: the page imports this file, and the page never loads tfjs.
+import type { GraphDocument, ParamValue, TrainingSettings } from '../graph/document';
+import type { EpochReport, StepReport, TrainResult } from '../train/train';
+import type { LatentMetrics, Plot } from '../train/plot-types';
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+/** What the page asks for: a backend by name (`?backend=`), or the automatic choice. */
+export type BackendRequest = BackendName | 'auto';
+
+/** The `?backend=` URL parameter, or 'auto' when absent or not a backend's name. */
+export function backendFromQuery(search: string): BackendRequest {
+  const value = new URLSearchParams(search).get('backend');
+  return (BACKENDS as readonly string[]).includes(value ?? '') ? (value as BackendName) : 'auto';
+}
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software adapter such as SwiftShader: correct, but slow. */
+  isFallbackAdapter: boolean;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  requested: BackendRequest;
+  /** The WebGPU adapter, when one was found (even if WebGPU was then skipped). */
+  adapter: AdapterInfo | null;
+  /** The backends tried before this one, and why each was not used. */
+  skipped: { name: BackendName; reason: string }[];
+  /** Whether the conv filter gradient is computed as a forward conv (needed on wasm). */
+  fastConvGradients: boolean;
+  /** Advice to show: "a fallback adapter; wasm is likely faster". */
+  advice: string | null;
+  /** The backend to offer instead, with the advice. */
+  suggest: BackendName | null;
+  /** The conv-gradient self-test, when one ran: how long it took. */
+  selfTestMs: number | null;
+}
+
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+  /** Bytes held on the GPU (WebGL reports it), when the backend says. */
+  numBytesInGPU: number | null;
+}
+
+/** The saved weights, in tfjs's format (model.json's content and weights.bin). */
+export interface ModelFiles {
+  json: unknown;
+  weights: ArrayBuffer;
+}
+
+export type RunSettings = Pick<TrainingSettings, 'dataset' | 'optimizer' | 'learningRate' | 'batchSize' | 'epochs' | 'seed' | 'limit'>;
+
+// ---- page → worker ----------------------------------------------------------------------------
+
+export type ToWorker =
+  | {
+      type: 'start';
+      doc: GraphDocument;
+      settings: RunSettings;
+      backend: BackendRequest;
+      /** Base URL of the app (import.meta.env.BASE_URL), for the data files. */
+      baseUrl: string;
+      /** Continue from the weights saved for this graph, when there are some. */
+      resume: boolean;
+      /** Stop after this many steps (tests). */
+      maxSteps?: number;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  /** A live param (β) changed in the editor; takes effect at the next step. */
+  | { type: 'setParam'; nodeId: string; name: string; value: ParamValue }
+  | { type: 'setLearningRate'; learningRate: number }
+  /** Reply with 'model': the weights saved for this graph. */
+  | { type: 'export'; doc: GraphDocument }
+  /** Check these weights against the graph and keep them as its saved weights. */
+  | { type: 'import'; doc: GraphDocument; files: ModelFiles; backend: BackendRequest };
+
+// ---- worker → page ----------------------------------------------------------------------------
+
+export type Phase = 'starting' | 'loading-data' | 'compiling' | 'training' | 'paused' | 'saving';
+
+export type FromWorker =
+  | { type: 'backend'; info: BackendInfo }
+  | { type: 'phase'; phase: Phase; detail?: string }
+  /** The run began: the loss terms by label, and the steps it will take. */
+  | { type: 'started'; terms: string[]; stepsPerEpoch: number; totalSteps: number; images: number; resumedFrom: SavedProgress | null }
+  /** Steps since the last message (sent in bunches, at most a few times a second). */
+  | { type: 'steps'; steps: StepReport[]; memory: MemoryInfo }
+  | { type: 'epoch'; report: EpochReport; memory: MemoryInfo }
+  /** Weights were saved to IndexedDB for this graph. */
+  | { type: 'saved'; progress: SavedProgress }
+  /** Filled in by the plots (src/train/plots.ts): what the output nodes draw, and latent metrics. */
+  | { type: 'plots'; plots: Plot[]; metrics: LatentMetrics | null; step: number }
+  | { type: 'notice'; level: 'info' | 'warning'; text: string }
+  | { type: 'done'; result: TrainResult }
+  | { type: 'model'; files: ModelFiles | null; message?: string }
+  | { type: 'imported'; ok: boolean; message: string; progress?: SavedProgress }
+  | { type: 'error'; message: string };
+
+/** How far the saved weights of a graph got. */
+export interface SavedProgress {
+  key: string;
+  steps: number;
+  epochs: number;
+  /** The losses of the last step before saving. */
+  losses: Record<string, number> | null;
+  savedAt: number;
+  backend: string;
+}
+
+// ---- checks -------------------------------------------------------------------------------------
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const FROM_WORKER_TYPES: ReadonlySet<string> = new Set<FromWorker['type']>([
+  'backend',
+  'phase',
+  'started',
+  'steps',
+  'epoch',
+  'saved',
+  'plots',
+  'notice',
+  'done',
+  'model',
+  'imported',
+  'error',
+]);
+const TO_WORKER_TYPES: ReadonlySet<string> = new Set<ToWorker['type']>(['start', 'pause', 'resume', 'stop', 'setParam', 'setLearningRate', 'export', 'import']);
+
+/** A message from the worker, or null for anything else (a stray message is ignored, not trusted). */
+export function readFromWorker(data: unknown): FromWorker | null {
+  return isObject(data) && typeof data.type === 'string' && FROM_WORKER_TYPES.has(data.type) ? (data as unknown as FromWorker) : null;
+}
+
+/** A message to the worker, or null for anything else. */
+export function readToWorker(data: unknown): ToWorker | null {
+  if (!isObject(data) || typeof data.type !== 'string' || !TO_WORKER_TYPES.has(data.type)) return null;
+  if (data.type === 'setLearningRate' && !(typeof data.learningRate === 'number' && data.learningRate > 0 && Number.isFinite(data.learningRate))) return null;
+  if (data.type === 'setParam' && (typeof data.nodeId !== 'string' || typeof data.name !== 'string')) return null;
+  if (data.type === 'start' && (!isObject(data.doc) || !isObject(data.settings))) return null;
+  return data as unknown as ToWorker;
+}
+
+/** What a worker endpoint looks like to the page (a real Worker, or a fake in tests). */
+export interface WorkerPort {
+  postMessage(message: ToWorker, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent) => void): void;
+  addEventListener(type: 'error', listener: (e: ErrorEvent) => void): void;
+  terminate(): void;
+}

@@ -1,0 +1,308 @@
+/// <reference lib="webworker" />
+// The training worker: the only place in the app that loads tfjs. It receives the graph document
+// and the settings, picks a backend (never silently), compiles with the core, trains with the
+// core's loop, and posts progress, metrics, memory and backend info back (see protocol.ts). Weights
+// are saved per graph in IndexedDB at the end of every epoch, on pause and on stop.
+import * as tf from '@tensorflow/tfjs';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { compile, CompileError, type Program } from '../compile/compile';
+import { loadWeights, saveWeights, type SavedModel } from '../compile/weights';
+import type { DatasetName, GraphDocument } from '../graph/document';
+import { describeDiagnostic } from '../graph/parse';
+import { loadDataset, take, type Dataset } from '../train/data';
+import { train, type Losses, type StepReport, type TrainRun } from '../train/train';
+import { selectBackend, webgpuDevice } from './backend';
+import { readToWorker, type BackendInfo, type BackendName, type BackendRequest, type FromWorker, type MemoryInfo, type ModelFiles, type RunSettings, type SavedProgress, type ToWorker } from './protocol';
+import { hasIndexedDb, indexedDbWeights, memoryWeights, weightsKey, type SavedRecord, type WeightsStorage } from './saved-weights';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
+const storage: WeightsStorage = hasIndexedDb() ? indexedDbWeights : memoryWeights();
+const wasmPaths = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded };
+/** Steps are posted in bunches, at most this often. */
+const POST_EVERY_MS = 150;
+/** The step history kept with the weights, at most this long (older points are thinned). */
+const HISTORY_LIMIT = 2000;
+
+let backend: BackendInfo | null = null;
+let requestedBackend: BackendRequest | null = null;
+const datasets = new Map<DatasetName, Promise<Dataset>>();
+
+interface Session {
+  doc: GraphDocument;
+  key: string;
+  program: Program;
+  run: TrainRun | null;
+  settings: RunSettings;
+  steps: number;
+  epochs: number;
+  last: Losses | null;
+  history: { step: number; losses: Losses }[];
+  deviceLost: string | null;
+}
+let session: Session | null = null;
+
+function memory(): MemoryInfo {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number };
+  return { numTensors: m.numTensors, numBytes: m.numBytes, numBytesInGPU: typeof m.numBytesInGPU === 'number' ? m.numBytesInGPU : null };
+}
+
+const errorText = (e: unknown): string =>
+  e instanceof CompileError ? `The graph cannot be trained:\n${e.diagnostics.map(describeDiagnostic).join('\n')}` : e instanceof Error ? e.message : String(e);
+
+async function fetchFile(baseUrl: string, dataset: DatasetName, file: string): Promise<Uint8Array> {
+  const url = `${baseUrl}data/${dataset}/${file}`;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`The ${dataset} data is not served at ${url} (HTTP ${res.status}).`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  // A server may already have undone the gzip (Content-Encoding); only gunzip what still is gzip.
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+function dataset(name: DatasetName, baseUrl: string): Promise<Dataset> {
+  let d = datasets.get(name);
+  if (!d) {
+    d = loadDataset(name, (n, f) => fetchFile(baseUrl, n, f));
+    d.catch(() => datasets.delete(name));
+    datasets.set(name, d);
+  }
+  return d;
+}
+
+async function ensureBackend(requested: BackendRequest, exclude: BackendName[] = []): Promise<BackendInfo> {
+  if (backend && requested === requestedBackend && !exclude.includes(backend.name)) return backend;
+  post({ type: 'phase', phase: 'starting', detail: 'choosing a backend' });
+  backend = await selectBackend(tf, { requested, wasmPaths, exclude });
+  requestedBackend = requested;
+  if (exclude.length) backend = { ...backend, skipped: [...exclude.map((name) => ({ name, reason: 'its device was lost during training' })), ...backend.skipped] };
+  post({ type: 'backend', info: backend });
+  return backend;
+}
+
+function toFiles(saved: SavedModel): ModelFiles {
+  return { json: saved.json, weights: saved.weights };
+}
+
+function thin(history: Session['history']): Session['history'] {
+  if (history.length <= HISTORY_LIMIT) return history;
+  // Keep every other point of the older half.
+  const half = Math.floor(history.length / 2);
+  return [...history.slice(0, half).filter((_, i) => i % 2 === 0), ...history.slice(half)];
+}
+
+async function checkpoint(s: Session): Promise<void> {
+  const saved = await saveWeights(tf, s.program);
+  const progress: SavedProgress = { key: s.key, steps: s.steps, epochs: s.epochs, losses: s.last, savedAt: Date.now(), backend: backend?.name ?? '?' };
+  const record: SavedRecord & { history: Session['history'] } = { progress, files: toFiles(saved), history: s.history };
+  try {
+    await storage.put(record);
+    post({ type: 'saved', progress });
+  } catch (e) {
+    post({ type: 'notice', level: 'warning', text: `The weights could not be saved in this browser's storage: ${errorText(e)}` });
+  }
+}
+
+function disposeSession() {
+  if (!session) return;
+  try {
+    session.program.dispose();
+  } catch {
+    // A lost device cannot free its buffers; nothing to do.
+  }
+  session = null;
+}
+
+async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: BackendName[] = []): Promise<void> {
+  if (session?.run) throw new Error('Training is already running; stop it first.');
+  disposeSession();
+  await ensureBackend(msg.backend, exclude);
+
+  post({ type: 'phase', phase: 'loading-data', detail: msg.settings.dataset });
+  const data = await dataset(msg.settings.dataset, msg.baseUrl);
+  const images = take(data.train, msg.settings.limit);
+
+  post({ type: 'phase', phase: 'compiling' });
+  const program = compile(msg.doc, tf);
+  const key = weightsKey(msg.doc);
+  const s: Session = { doc: msg.doc, key, program, run: null, settings: msg.settings, steps: 0, epochs: 0, last: null, history: [], deviceLost: null };
+  session = s;
+
+  let resumedFrom: SavedProgress | null = null;
+  if (msg.resume) {
+    const record = (await storage.get(key).catch(() => null)) as (SavedRecord & { history?: Session['history'] }) | null;
+    if (record) {
+      try {
+        loadWeights(tf, program, record.files as unknown as SavedModel);
+        resumedFrom = record.progress;
+        s.steps = record.progress.steps;
+        s.epochs = record.progress.epochs;
+        s.last = record.progress.losses;
+        s.history = record.history ?? [];
+      } catch (e) {
+        post({ type: 'notice', level: 'warning', text: `The saved weights could not be used, so training starts afresh: ${errorText(e)}` });
+      }
+    }
+  }
+
+  const batchSize = Math.min(msg.settings.batchSize, images.count);
+  const stepsPerEpoch = Math.ceil(images.count / batchSize);
+  // Continue the epochs the saved run had left; once all were done, train the full count again.
+  const epochs = msg.settings.epochs - (s.epochs % msg.settings.epochs);
+  const totalSteps = Math.min(stepsPerEpoch * epochs, msg.maxSteps ?? Infinity);
+  const stepOffset = s.steps;
+  const epochOffset = s.epochs;
+  post({ type: 'started', terms: program.terms.map((t) => t.label), stepsPerEpoch, totalSteps, images: images.count, resumedFrom });
+
+  let pending: StepReport[] = [];
+  let lastPost = 0;
+  const flush = () => {
+    if (!pending.length) return;
+    post({ type: 'steps', steps: pending, memory: memory() });
+    pending = [];
+    lastPost = performance.now();
+  };
+
+  const device = webgpuDevice(tf);
+  void device?.lost.then((info) => {
+    if (session !== s || !s.run) return;
+    s.deviceLost = info.message || info.reason || 'unknown reason';
+    s.run.stop();
+  });
+
+  post({ type: 'phase', phase: 'training' });
+  const run = train({
+    tf,
+    program,
+    data: images,
+    settings: { ...msg.settings, epochs },
+    maxSteps: msg.maxSteps,
+    onStep: (r) => {
+      const report = { ...r, step: r.step + stepOffset, epoch: r.epoch + epochOffset, totalSteps: r.totalSteps + stepOffset };
+      s.steps = report.step;
+      s.last = r.losses;
+      s.history = thin([...s.history, { step: report.step, losses: r.losses }]);
+      pending.push(report);
+      if (performance.now() - lastPost >= POST_EVERY_MS) flush();
+    },
+    onEpoch: async (e) => {
+      flush();
+      const report = { ...e, epoch: e.epoch + epochOffset, epochs: epochs + epochOffset };
+      // A whole epoch (the last one may be cut short by maxSteps).
+      if (s.steps - stepOffset === stepsPerEpoch * e.epoch) s.epochs = report.epoch;
+      post({ type: 'epoch', report, memory: memory() });
+      if (!s.deviceLost) await checkpoint(s);
+      await postPlots(s);
+    },
+  });
+  s.run = run;
+
+  let result;
+  try {
+    result = await run.done;
+  } catch (e) {
+    if (!s.deviceLost) throw e;
+    result = null;
+  }
+  flush();
+  s.run = null;
+
+  if (s.deviceLost) {
+    const reason = s.deviceLost;
+    post({ type: 'notice', level: 'warning', text: `The WebGPU device was lost (${reason}). Training continues on another backend from the last saved epoch.` });
+    disposeSession();
+    await start({ ...msg, resume: true }, ['webgpu']);
+    return;
+  }
+  if (result) {
+    post({ type: 'phase', phase: 'saving' });
+    await checkpoint(s);
+    post({ type: 'done', result: { ...result, steps: s.steps, epochs: s.epochs } });
+  }
+}
+
+/**
+ * The plots hook: what the output nodes draw (latent grid, scatter, reconstructions) and the
+ * latent metrics, computed here where tfjs runs and posted as a 'plots' message. Filled in by
+ * src/train/plots.ts; until then nothing is posted.
+ */
+async function postPlots(_s: Session): Promise<void> {
+  // e.g. const { plots, metrics } = await computePlots(tf, _s.program, data);
+  //      post({ type: 'plots', plots, metrics, step: _s.steps }, transferables);
+}
+
+async function exportModel(doc: GraphDocument): Promise<void> {
+  const key = weightsKey(doc);
+  if (session && session.key === key) {
+    post({ type: 'model', files: toFiles(await saveWeights(tf, session.program)) });
+    return;
+  }
+  const record = await storage.get(key);
+  post(record ? { type: 'model', files: record.files } : { type: 'model', files: null, message: 'This graph has no trained weights yet: train it first.' });
+}
+
+async function importModel(msg: Extract<ToWorker, { type: 'import' }>): Promise<void> {
+  if (session?.run) throw new Error('Stop training before loading weights.');
+  await ensureBackend(msg.backend);
+  const program = compile(msg.doc, tf);
+  try {
+    const saved = msg.files as unknown as SavedModel;
+    if (!saved.json || !Array.isArray(saved.json.weightsManifest)) throw new Error('model.json has no weightsManifest: it is not a tfjs weights file.');
+    loadWeights(tf, program, saved);
+    const key = weightsKey(msg.doc);
+    const progress: SavedProgress = { key, steps: 0, epochs: 0, losses: null, savedAt: Date.now(), backend: backend?.name ?? '?' };
+    await storage.put({ progress, files: toFiles(await saveWeights(tf, program)) });
+    disposeSession();
+    session = { doc: msg.doc, key, program, run: null, settings: msg.doc.training, steps: 0, epochs: 0, last: null, history: [], deviceLost: null };
+    post({ type: 'imported', ok: true, message: 'Weights loaded: training continues from them, and the plots show them.', progress });
+  } catch (e) {
+    program.dispose();
+    post({ type: 'imported', ok: false, message: errorText(e) });
+  }
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case 'start':
+      return start(msg);
+    case 'pause':
+      if (session?.run) {
+        session.run.pause();
+        post({ type: 'phase', phase: 'paused' });
+        // Paused between steps: a safe moment to save, so closing the tab now loses nothing.
+        await checkpoint(session);
+      }
+      return;
+    case 'resume':
+      if (session?.run) {
+        session.run.resume();
+        post({ type: 'phase', phase: 'training' });
+      }
+      return;
+    case 'stop':
+      session?.run?.stop();
+      return;
+    case 'setParam':
+      session?.program.setParam(msg.nodeId, msg.name, msg.value);
+      return;
+    case 'setLearningRate':
+      session?.run?.setLearningRate(msg.learningRate);
+      return;
+    case 'export':
+      return exportModel(msg.doc);
+    case 'import':
+      return importModel(msg);
+  }
+}
+
+scope.addEventListener('message', (e: MessageEvent) => {
+  const msg = readToWorker(e.data);
+  if (!msg) return;
+  handle(msg).catch((err: unknown) => {
+    if (session) session.run = null;
+    post({ type: 'error', message: errorText(err) });
+  });
+});

@@ -1,0 +1,238 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { nextTick } from 'vue';
+import { useGraphStore } from '../../src/stores/graphStore';
+import { configureTraining, editProblemWhileTraining, STOP_FIRST, useTrainingStore } from '../../src/stores/trainingStore';
+import { useUiStore } from '../../src/stores/uiStore';
+import type { FromWorker, ToWorker, WorkerPort } from '../../src/worker/protocol';
+import { memoryWeights, weightsKey, type WeightsStorage } from '../../src/worker/saved-weights';
+
+/** A stand-in for the training worker: records what the page sends, and replies on demand. */
+class FakeWorker implements WorkerPort {
+  sent: ToWorker[] = [];
+  terminated = false;
+  private listeners: ((e: MessageEvent) => void)[] = [];
+  postMessage(message: ToWorker) {
+    this.sent.push(structuredClone(message));
+  }
+  addEventListener(type: 'message' | 'error', listener: ((e: MessageEvent) => void) | ((e: ErrorEvent) => void)) {
+    if (type === 'message') this.listeners.push(listener as (e: MessageEvent) => void);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  emit(message: FromWorker) {
+    for (const l of this.listeners) l({ data: structuredClone(message) } as MessageEvent);
+  }
+  last<T extends ToWorker['type']>(type: T): Extract<ToWorker, { type: T }> | undefined {
+    return this.sent.filter((m): m is Extract<ToWorker, { type: T }> => m.type === type).pop();
+  }
+}
+
+let fake: FakeWorker;
+let storage: WeightsStorage;
+let workers = 0;
+
+function setup(search = '') {
+  fake = new FakeWorker();
+  workers = 0;
+  storage = memoryWeights();
+  configureTraining({
+    createWorker: () => {
+      workers++;
+      return fake;
+    },
+    storage,
+    baseUrl: '/app/',
+    search,
+  });
+  setActivePinia(createPinia());
+}
+
+const step = (n: number, total: number, terms: Record<string, number> = {}) => ({
+  epoch: 1,
+  step: n,
+  stepInEpoch: n,
+  stepsPerEpoch: 10,
+  totalSteps: 20,
+  losses: { total, ...terms },
+  samplesPerSecond: 100,
+  elapsedMs: n * 50,
+});
+const memory = { numTensors: 42, numBytes: 4096, numBytesInGPU: null };
+
+function startRun() {
+  const training = useTrainingStore();
+  training.start({ maxSteps: 20 });
+  fake.emit({ type: 'backend', info: { name: 'cpu', requested: 'auto', adapter: null, skipped: [{ name: 'webgpu', reason: 'no adapter' }], fastConvGradients: true, advice: null, suggest: null, selfTestMs: null } });
+  fake.emit({ type: 'started', terms: ['reconstruction_loss', 'β·kl_loss'], stepsPerEpoch: 10, totalSteps: 20, images: 100, resumedFrom: null });
+  fake.emit({ type: 'phase', phase: 'training' });
+  return training;
+}
+
+beforeEach(() => setup());
+
+describe('training store', () => {
+  it('starts no worker until Train, then sends the document, settings and backend', () => {
+    setup('?backend=wasm');
+    const training = useTrainingStore();
+    const graph = useGraphStore();
+    expect(workers).toBe(0);
+    expect(training.backendRequest).toBe('wasm');
+    training.start({ maxSteps: 5 });
+    expect(workers).toBe(1);
+    const start = fake.last('start')!;
+    expect(start.doc).toEqual(graph.doc);
+    expect(start.settings).toEqual(graph.doc.training);
+    expect(start).toMatchObject({ backend: 'wasm', baseUrl: '/app/', resume: true, maxSteps: 5 });
+    expect(training.phase).toBe('starting');
+    expect(training.active).toBe(true);
+    // A second Train while one runs sends nothing.
+    training.start();
+    expect(fake.sent.filter((m) => m.type === 'start')).toHaveLength(1);
+  });
+
+  it('folds steps, epochs, memory and the backend into state', () => {
+    const training = startRun();
+    expect(training.backend?.name).toBe('cpu');
+    expect(training.terms).toEqual(['reconstruction_loss', 'β·kl_loss']);
+    const before = training.revision;
+    fake.emit({ type: 'steps', steps: [step(1, 500, { reconstruction_loss: 490, 'β·kl_loss': 10 }), step(2, 400)], memory });
+    expect(training.history.map((h) => h.step)).toEqual([1, 2]);
+    expect(training.latest?.total).toBe(400);
+    expect(training.revision).toBeGreaterThan(before);
+    expect(training.memory).toEqual(memory);
+    expect(training.progress).toMatchObject({ step: 2, totalSteps: 20, epoch: 1, epochs: 2, samplesPerSecond: 100 });
+    // 18 steps left at 50 ms each.
+    expect(training.progress?.secondsLeft).toBeCloseTo(0.9);
+    fake.emit({ type: 'epoch', report: { epoch: 1, epochs: 2, losses: { total: 450 }, elapsedMs: 500 }, memory });
+    expect(training.epochs).toHaveLength(1);
+  });
+
+  it('pauses, resumes and stops through the worker', () => {
+    const training = startRun();
+    training.pause();
+    expect(fake.last('pause')).toBeTruthy();
+    fake.emit({ type: 'phase', phase: 'paused' });
+    expect(training.paused).toBe(true);
+    training.resume();
+    expect(fake.last('resume')).toBeTruthy();
+    fake.emit({ type: 'phase', phase: 'training' });
+    training.stop();
+    expect(fake.last('stop')).toBeTruthy();
+    fake.emit({ type: 'done', result: { status: 'stopped', steps: 3, epochs: 0 } });
+    expect(training.phase).toBe('stopped');
+    expect(training.active).toBe(false);
+  });
+
+  it('refuses structural edits while training, with "Stop training first"; moves still work', () => {
+    const training = startRun();
+    const graph = useGraphStore();
+    const ui = useUiStore();
+    const nodes = graph.doc.nodes.length;
+    expect(graph.removeNodes(['dense'])).toBe(false);
+    expect(graph.doc.nodes).toHaveLength(nodes);
+    expect(ui.messages.at(-1)?.text).toContain(STOP_FIRST);
+    expect(graph.setParam('dense', 'units', 32)).toBe(false);
+    expect(graph.setLabel('bce', 'recon')).toBe(false);
+    expect(graph.dispatch({ type: 'setTraining', settings: { epochs: 3 } })).toBe(false);
+    expect(graph.moveNode('dense', [10, 20])).toBe(true);
+    expect(graph.doc.nodes.find((n) => n.id === 'dense')?.position).toEqual([10, 20]);
+    // Undo of a move is fine; an undo that would change structure waits.
+    expect(graph.undo()).toBe(true);
+    fake.emit({ type: 'done', result: { status: 'done', steps: 20, epochs: 2 } });
+    expect(training.active).toBe(false);
+    expect(graph.removeNodes(['dense'])).toBe(true);
+  });
+
+  it('forwards β changes to the worker and marks the chart at the next step', async () => {
+    const training = startRun();
+    const graph = useGraphStore();
+    fake.emit({ type: 'steps', steps: [step(1, 500), step(2, 450), step(3, 420)], memory });
+    expect(graph.setParam('beta', 'beta', 4)).toBe(true);
+    await nextTick();
+    expect(fake.last('setParam')).toEqual({ type: 'setParam', nodeId: 'beta', name: 'beta', value: 4 });
+    expect(training.markers).toHaveLength(1);
+    expect(training.markers[0]).toMatchObject({ step: 4, kind: 'param' });
+    expect(training.markers[0].text).toContain('β 10 → 4');
+    // A slider drag before the next step makes one marker, from the first value to the last.
+    graph.setParam('beta', 'beta', 2);
+    await nextTick();
+    expect(training.markers).toHaveLength(1);
+    expect(training.markers[0].text).toContain('β 10 → 2');
+    // Not training: β changes are only edits.
+    fake.emit({ type: 'done', result: { status: 'done', steps: 3, epochs: 0 } });
+    const sent = fake.sent.length;
+    graph.setParam('beta', 'beta', 1);
+    await nextTick();
+    expect(fake.sent.length).toBe(sent);
+  });
+
+  it('sets the learning rate live, in the document, with a marker', () => {
+    const training = startRun();
+    const graph = useGraphStore();
+    fake.emit({ type: 'steps', steps: [step(1, 500)], memory });
+    training.setLearningRate(0.01);
+    expect(fake.last('setLearningRate')).toEqual({ type: 'setLearningRate', learningRate: 0.01 });
+    expect(graph.doc.training.learningRate).toBe(0.01);
+    expect(training.markers.at(-1)).toMatchObject({ step: 2, kind: 'learning-rate', text: 'lr 0.001 → 0.01' });
+    training.setLearningRate(-1);
+    expect(graph.doc.training.learningRate).toBe(0.01);
+  });
+
+  it('names the step and the term when the loss stops being finite', () => {
+    const training = startRun();
+    const ui = useUiStore();
+    const message = 'Step 3: the loss "β·kl_loss" became NaN; training stopped and kept the weights from the last good step. Try a lower learning rate.';
+    fake.emit({ type: 'done', result: { status: 'failed', steps: 3, epochs: 0, message } });
+    expect(training.phase).toBe('failed');
+    expect(training.message).toBe(message);
+    expect(ui.messages.at(-1)?.text).toBe(message);
+  });
+
+  it('shows a worker error and unlocks the graph', () => {
+    const training = useTrainingStore();
+    training.start();
+    fake.emit({ type: 'error', message: 'The graph cannot be trained:\nobjective: nothing wired' });
+    expect(training.phase).toBe('error');
+    expect(training.active).toBe(false);
+    expect(useGraphStore().removeNodes(['dense'])).toBe(true);
+  });
+
+  it('shows what is saved for the graph on screen, with its history', async () => {
+    const graph = useGraphStore();
+    const key = weightsKey(graph.doc);
+    await storage.put({
+      progress: { key, steps: 8, epochs: 2, losses: { total: 123.5, reconstruction_loss: 120, 'β·kl_loss': 3.5 }, savedAt: 1, backend: 'wasm' },
+      files: { json: {}, weights: new ArrayBuffer(4) },
+      history: [
+        { step: 1, losses: { total: 300 } },
+        { step: 8, losses: { total: 123.5 } },
+      ],
+    } as Parameters<WeightsStorage['put']>[0]);
+    const training = useTrainingStore();
+    await training.loadingSaved;
+    expect(training.saved?.steps).toBe(8);
+    expect(training.latest?.total).toBe(123.5);
+    expect(training.history.map((h) => h.step)).toEqual([1, 8]);
+    expect(training.terms).toEqual(['reconstruction_loss', 'β·kl_loss']);
+    await training.forgetWeights();
+    expect(await storage.get(key)).toBeNull();
+    expect(training.saved).toBeNull();
+  });
+});
+
+describe('edits while training', () => {
+  it('allow moves, β and the learning rate; refuse the rest', () => {
+    setActivePinia(createPinia());
+    const doc = useGraphStore().doc;
+    const move = { ...doc, nodes: doc.nodes.map((n) => ({ ...n, position: [0, 0] as [number, number] })) };
+    const beta = { ...doc, nodes: doc.nodes.map((n) => (n.id === 'beta' ? { ...n, params: { beta: 3 } } : n)) };
+    const lr = { ...doc, training: { ...doc.training, learningRate: 0.5 } };
+    expect(editProblemWhileTraining(doc, move)).toBeNull();
+    expect(editProblemWhileTraining(doc, beta)).toBeNull();
+    expect(editProblemWhileTraining(doc, lr)).toBeNull();
+    expect(editProblemWhileTraining(doc, { ...doc, edges: doc.edges.slice(1) })).toContain(STOP_FIRST);
+    expect(editProblemWhileTraining(doc, { ...doc, training: { ...doc.training, batchSize: 3 } })).toContain(STOP_FIRST);
+  });
+});
