@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { colourCount, readPng } from './png-read';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = (...args: string[]) =>
@@ -55,7 +56,7 @@ describe('cli summary', () => {
 });
 
 describe('cli train', () => {
-  it('trains, and writes metrics.jsonl, latent.csv and the weights', async () => {
+  it('trains, and writes metrics.jsonl (with the latent metrics), latent.csv, the three plots as PNG and the weights', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'wirelab-run-'));
     const r = await cli('train', 'presets/beta-vae.json', '--epochs', '2', '--limit', '256', '--batch-size', '64', '--out', out);
     expect(r.code, r.stderr).toBe(0);
@@ -68,5 +69,31 @@ describe('cli train', () => {
     expect(csv).toHaveLength(10001);
     expect(csv[1]).toMatch(/^-?[\d.e-]+,-?[\d.e-]+,9,"Ankle boot"$/);
     expect(await readdir(path.join(out, 'model'))).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));
+    // The latent metrics each epoch, in metrics.jsonl and on the epoch line.
+    for (const e of epochs) {
+      expect(e.knnAccuracy).toBeGreaterThanOrEqual(0);
+      expect(e.knnAccuracy).toBeLessThanOrEqual(1);
+      expect(e.k).toBe(5);
+      expect(e.meanPerDim).toHaveLength(2);
+      expect(e.variancePerDim).toHaveLength(2);
+      expect(e.klPerDim).toHaveLength(2);
+      expect(e.klPerDim.every((v: number) => v >= 0)).toBe(true);
+    }
+    expect(r.stderr).toMatch(/epoch 2\/2: .* 5-NN \d+\.\d%, μ mean \[.*\] var \[.*\], KL\/dim \[/);
+    // The three plots as PNG: signature, IHDR size, and pixels that are not all one colour.
+    const sizes: Record<string, [number, number]> = {};
+    for (const name of ['latent-grid.png', 'latent-scatter.png', 'reconstructions.png']) {
+      const bytes = new Uint8Array(await readFile(path.join(out, name)));
+      expect([...bytes.subarray(0, 8)], name).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+      const png = readPng(bytes);
+      const view = new DataView(bytes.buffer, bytes.byteOffset);
+      expect([view.getUint32(16), view.getUint32(20)]).toEqual([png.width, png.height]);
+      expect(colourCount(png), name).toBeGreaterThan(name === 'latent-scatter.png' ? 10 : 2);
+      sizes[name] = [png.width, png.height];
+    }
+    // The grid holds 10×10 tiles of 28 px drawn at 2×, with axes around them.
+    expect(sizes['latent-grid.png'][0]).toBeGreaterThan(560);
+    expect(sizes['latent-grid.png'][1]).toBeGreaterThan(560);
+    expect(r.stderr).toMatch(/latent-grid\.png, latent-scatter\.png, reconstructions\.png|latent-scatter\.png, latent-grid\.png, reconstructions\.png/);
   }, 240_000);
 });
