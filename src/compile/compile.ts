@@ -3,7 +3,7 @@
 // injected value (encode: images → μ; decode: latent points → images) for the plots.
 import { nodeType } from '../../nodes';
 import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
-import { transposedConv } from './transposed-conv';
+import { fastConv2dTranspose } from './transposed-conv';
 import { analyze, resolveParams, type Analysis, type Diagnostic } from '../graph/analyze';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
@@ -83,7 +83,7 @@ export function compile(doc: GraphDocument, tf: Tf): Program {
 
   // tfjs's transposed-conv kernel is a naive loop on cpu and wasm; a conv2d over dilated input is not.
   const conv2dTranspose: BuildContext['conv2dTranspose'] = ['cpu', 'wasm'].includes(tf.getBackend())
-    ? (x, filter, outShape, strides, pad) => transposedConv(tf, x, filter, outShape, strides, pad)
+    ? (x, filter, outShape, strides, pad) => fastConv2dTranspose(tf, x, filter, outShape, strides, pad)
     : (x, filter, outShape, strides, pad) => tf.conv2dTranspose(x, filter, outShape, strides, pad);
   const byId = new Map<string, GraphNode>(doc.nodes.map((n) => [n.id, n]));
   const defs = new Map<string, NodeDefinition>();

@@ -6,6 +6,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tensor4D } from '@tensorflow/tfjs';
+import { filterGradient } from './conv-gradient';
 
 type TF = typeof tfjs;
 
@@ -27,17 +28,12 @@ export function transposedConv(
   const [, oh, ow] = outShape;
   return tf.tidy(() => {
     // Insert s − 1 zeros between rows, then between columns (4-D tensors only: every backend pads them).
+    // The s − 1 trailing zero rows and columns this leaves are counted against the bottom and right padding.
     let d: Tensor4D = x;
-    if (sh > 1) {
-      d = tf.pad(tf.reshape(d, [b, h, 1, w * c]) as Tensor4D, [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
-      d = tf.slice(tf.reshape(d, [b, h * sh, w, c]) as Tensor4D, [0, 0, 0, 0], [b, (h - 1) * sh + 1, w, c]);
-    }
-    const dh = (h - 1) * sh + 1;
-    if (sw > 1) {
-      d = tf.pad(tf.reshape(d, [b * dh, w, 1, c]) as Tensor4D, [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
-      d = tf.slice(tf.reshape(d, [b, dh, w * sw, c]) as Tensor4D, [0, 0, 0, 0], [b, dh, (w - 1) * sw + 1, c]);
-    }
-    const dw = (w - 1) * sw + 1;
+    if (sh > 1) d = tf.reshape(tf.pad(tf.reshape(d, [b, h, 1, w * c]) as Tensor4D, [[0, 0], [0, 0], [0, sh - 1], [0, 0]]), [b, h * sh, w, c]);
+    if (sw > 1) d = tf.reshape(tf.pad(tf.reshape(d, [b * h * sh, w, 1, c]) as Tensor4D, [[0, 0], [0, 0], [0, sw - 1], [0, 0]]), [b, h * sh, w * sw, c]);
+    const dh = h * sh;
+    const dw = w * sw;
     // The forward conv (outShape → x) padded `before` rows; its transpose pads k − 1 − before.
     const before = (n: number, k: number, s: number, out: number) => (pad === 'same' ? Math.floor(Math.max((n - 1) * s + k - out, 0) / 2) : 0);
     const top = kh - 1 - before(h, kh, sh, oh);
@@ -50,4 +46,33 @@ export function transposedConv(
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
     return tf.conv2d(d, flipped, 1, 'valid');
   });
+}
+
+/**
+ * transposedConv with the gradients tfjs would use for tf.conv2dTranspose — a strided conv2d for
+ * the input and the (fast, registered) filter gradient — instead of differentiating through the
+ * zero-dilated tensors, which would cost more than the forward pass saves.
+ */
+export function fastConv2dTranspose(
+  tf: TF,
+  x: Tensor4D,
+  filter: Tensor4D,
+  outShape: [number, number, number, number],
+  strides: number,
+  pad: 'same' | 'valid',
+): Tensor4D {
+  const op = tf.customGrad<Tensor4D>((...args) => {
+    const [xi, k] = args as Tensor4D[];
+    const save = args[2] as unknown as (tensors: Tensor4D[]) => void;
+    save([xi, k]);
+    return {
+      value: transposedConv(tf, xi, k, outShape, strides, pad),
+      gradFunc: (dy, saved) => {
+        const [xs, ks] = saved as [Tensor4D, Tensor4D];
+        const g = (Array.isArray(dy) ? dy[0] : dy) as Tensor4D;
+        return [tf.conv2d(g, ks, strides, pad), filterGradient(tf, g, xs, ks.shape, strides, pad)];
+      },
+    };
+  });
+  return op(x, filter);
 }

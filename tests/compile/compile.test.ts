@@ -6,6 +6,7 @@ import { loadDatasetFromDisk } from '../../src/train/data-node';
 import { klNode } from '../../nodes/kl';
 import { bceNode } from '../../nodes/bce';
 import { preset, tf, wasmBackend } from '../helpers';
+import { handWrittenVae } from '../../bench/hand-written-vae';
 
 let images: ImageSet;
 beforeAll(async () => {
@@ -14,25 +15,6 @@ beforeAll(async () => {
 });
 
 const batch = (n: number) => tf.tensor4d(toFloats(images, Array.from({ length: n }, (_, i) => i)), [n, 28, 28, 1]);
-
-/** The tutorial's Keras code, ported by hand to tfjs-layers. */
-function handBuilt() {
-  const input = tf.input({ shape: [28, 28, 1] });
-  let x = tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', strides: 2, padding: 'same' }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', strides: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: 16, activation: 'relu' }).apply(x) as tf.SymbolicTensor;
-  const zMean = tf.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor;
-  const zLogVar = tf.layers.dense({ units: 2 }).apply(x) as tf.SymbolicTensor;
-  const encoder = tf.model({ inputs: input, outputs: [zMean, zLogVar] });
-  const latent = tf.input({ shape: [2] });
-  let y = tf.layers.dense({ units: 7 * 7 * 64, activation: 'relu' }).apply(latent) as tf.SymbolicTensor;
-  y = tf.layers.reshape({ targetShape: [7, 7, 64] }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.conv2dTranspose({ filters: 64, kernelSize: 3, activation: 'relu', strides: 2, padding: 'same' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.conv2dTranspose({ filters: 32, kernelSize: 3, activation: 'relu', strides: 2, padding: 'same' }).apply(y) as tf.SymbolicTensor;
-  y = tf.layers.conv2dTranspose({ filters: 1, kernelSize: 3, activation: 'sigmoid', padding: 'same' }).apply(y) as tf.SymbolicTensor;
-  return { encoder, decoder: tf.model({ inputs: latent, outputs: y }) };
-}
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
@@ -51,7 +33,7 @@ describe('compile', () => {
   });
 
   it('runs the same forward pass as a hand-built tfjs model given the same weights', () => {
-    const hand = handBuilt();
+    const hand = handWrittenVae(tf);
     const ours = program.namedWeights();
     const theirs = [...hand.encoder.trainableWeights, ...hand.decoder.trainableWeights];
     expect(theirs.map((w) => w.shape)).toEqual(ours.map((w) => w.variable.shape));

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { transposedConv } from '../../src/compile/transposed-conv';
+import { fastConv2dTranspose, transposedConv } from '../../src/compile/transposed-conv';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/compile/backend-node';
 import { deconvLength } from '../../nodes/conv2d-transpose';
@@ -8,7 +8,7 @@ import { deconvLength } from '../../nodes/conv2d-transpose';
 // padding comes out as zero (e.g. 9×9, k 2, s 3), which would spoil the reference.
 beforeAll(() => useNodeBackend(tf, 'cpu'));
 
-describe('transposedConv equals tf.conv2dTranspose', () => {
+describe('transposedConv and fastConv2dTranspose equal tf.conv2dTranspose', () => {
   it('across sizes, kernels 1–5, strides 1–3 and both paddings, values and gradients', () => {
     let cases = 0;
     for (const n of [3, 4, 7])
@@ -31,6 +31,11 @@ describe('transposedConv equals tf.conv2dTranspose', () => {
               const [gx2, gw2] = tf.grads((a, b) => tf.sum(tf.mul(transposedConv(tf, a as tf.Tensor4D, b as tf.Tensor4D, out, s, pad), r)))([x, w]);
               expect(tf.max(tf.abs(tf.sub(gx1, gx2))).dataSync()[0], where).toBeLessThan(1e-3);
               expect(tf.max(tf.abs(tf.sub(gw1, gw2))).dataSync()[0], where).toBeLessThan(1e-3);
+              // The training form: the same value, with tf.conv2dTranspose's own gradients.
+              expect(tf.max(tf.abs(tf.sub(fastConv2dTranspose(tf, x, w, out, s, pad), ref))).dataSync()[0], where).toBeLessThan(1e-4);
+              const [gx3, gw3] = tf.grads((a, b) => tf.sum(tf.mul(fastConv2dTranspose(tf, a as tf.Tensor4D, b as tf.Tensor4D, out, s, pad), r)))([x, w]);
+              expect(tf.max(tf.abs(tf.sub(gx1, gx3))).dataSync()[0], where).toBeLessThan(1e-3);
+              expect(tf.max(tf.abs(tf.sub(gw1, gw3))).dataSync()[0], where).toBeLessThan(1e-3);
             });
             cases++;
           }
