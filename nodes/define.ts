@@ -107,7 +107,7 @@ export const formatShape = (shape: Shape): string => (shape.length === 0 ? 'scal
 
 export function defaultParams(def: NodeDefinition): Params {
   const out: Params = {};
-  for (const [name, spec] of Object.entries(def.params)) out[name] = structuredClone(spec.default) as ParamValue;
+  for (const [name, spec] of Object.entries(def.params)) out[name] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
   return out;
 }
 

@@ -136,7 +136,9 @@ export function analyze(doc: GraphDocument): Analysis {
     }
     into.push(edge);
     incoming.set(edge.to.node, into);
-    outgoing.set(edge.from.node, [...(outgoing.get(edge.from.node) ?? []), edge]);
+    const from = outgoing.get(edge.from.node);
+    if (from) from.push(edge);
+    else outgoing.set(edge.from.node, [edge]);
   }
 
   // Kahn's algorithm; whatever is left over sits on a cycle.
@@ -144,8 +146,8 @@ export function analyze(doc: GraphDocument): Analysis {
   const indegree = new Map<string, number>();
   for (const id of defs.keys()) indegree.set(id, new Set((incoming.get(id) ?? []).map((e) => e.from.node)).size);
   const ready = [...defs.keys()].filter((id) => indegree.get(id) === 0);
-  while (ready.length) {
-    const id = ready.shift()!;
+  for (let head = 0; head < ready.length; head++) {
+    const id = ready[head];
     order.push(id);
     for (const next of new Set((outgoing.get(id) ?? []).map((e) => e.to.node))) {
       const d = indegree.get(next)! - 1;
