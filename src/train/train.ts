@@ -5,7 +5,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
 import type { Program } from '../compile/compile';
 import type { OptimizerName, TrainingSettings } from '../graph/document';
-import { IMAGE_SIZE, seededRandom, shuffled, toFloats, type ImageSet } from './data';
+import { seededRandom, shuffled, toFloats, type ImageSet } from './data';
 
 export type Losses = Record<string, number>;
 
@@ -48,6 +48,11 @@ export interface TrainOptions {
   onEpoch?: (report: EpochReport) => void | Promise<void>;
   /** Stop after this many steps in all (for tests and benchmarks). */
   maxSteps?: number;
+  /**
+   * Read the losses every this many steps (default 1). Reading makes the device finish its queue,
+   * so on a GPU a few steps between reads keep it busy; a NaN then rolls back to the last read.
+   */
+  readEvery?: number;
 }
 
 export interface TrainRun {
@@ -100,36 +105,87 @@ export function train(options: TrainOptions): TrainRun {
   const done = (async (): Promise<TrainResult> => {
     const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
     const vars = program.variables;
-    // The weights that last gave a finite loss, restored if a step goes NaN.
+    // The weights at the last step whose loss was read and found finite; restored if a loss goes NaN.
     const good = tf.tidy(() => vars.map((v) => tf.variable(v.clone(), false)));
     const random = seededRandom(settings.seed);
     const batchSize = Math.min(settings.batchSize, data.count);
     const stepsPerEpoch = Math.ceil(data.count / batchSize);
     const totalSteps = Math.min(stepsPerEpoch * settings.epochs, options.maxSteps ?? Infinity);
+    const readEvery = Math.max(1, options.readEvery ?? 1);
     const names = ['total', ...program.terms.map((t) => t.label)];
-    const buffer = new Float32Array(batchSize * IMAGE_SIZE);
     const start = performance.now();
     let step = 0;
     let last: Losses | undefined;
     let epochsDone = 0;
+    // Steps dispatched but whose losses are not read yet: reading forces the device to finish.
+    const pending: { values: tfjs.Tensor; epoch: number; stepInEpoch: number }[] = [];
+    let sums = new Float64Array(names.length);
+    let counted = 0;
 
+    const batchTensor = (order: Uint32Array, s: number) => {
+      const indices = order.subarray(s * batchSize, Math.min((s + 1) * batchSize, data.count));
+      return tf.tensor4d(toFloats(data, indices), [indices.length, 28, 28, 1]);
+    };
+
+    /** Reads the pending losses in one go; a failure message if one is not finite. */
+    const flush = async (): Promise<string | null> => {
+      if (!pending.length) return null;
+      const batch = pending.splice(0);
+      const stacked = tf.tidy(() => tf.stack(batch.map((p) => p.values)));
+      batch.forEach((p) => p.values.dispose());
+      const read = (await stacked.data()) as Float32Array;
+      stacked.dispose();
+      for (let k = 0; k < batch.length; k++) {
+        const row = read.subarray(k * names.length, (k + 1) * names.length);
+        const stepNo = step - batch.length + k + 1;
+        const bad = names.findIndex((_, i) => !Number.isFinite(row[i]));
+        if (bad >= 0) {
+          const term = names.slice(1).find((_, i) => !Number.isFinite(row[i + 1])) ?? names[bad];
+          vars.forEach((v, i) => v.assign(good[i]));
+          return `Step ${stepNo}: the loss "${term}" became ${row[names.indexOf(term)]}; training stopped and kept the weights from the last good step. Try a lower learning rate.`;
+        }
+        last = Object.fromEntries(names.map((n, i) => [n, row[i]]));
+        row.forEach((v, i) => (sums[i] += v));
+        counted++;
+        const elapsedMs = performance.now() - start;
+        await options.onStep?.({
+          epoch: batch[k].epoch,
+          step: stepNo,
+          stepInEpoch: batch[k].stepInEpoch,
+          stepsPerEpoch,
+          totalSteps,
+          losses: last,
+          samplesPerSecond: (stepNo * batchSize) / (elapsedMs / 1000),
+          elapsedMs,
+        });
+      }
+      tf.tidy(() => vars.forEach((v, i) => good[i].assign(v)));
+      return null;
+    };
+    const failed = (message: string): TrainResult => ({ status: 'failed', steps: step, epochs: epochsDone, last, message });
+
+    let next: tfjs.Tensor4D | null = null;
     try {
       for (let epoch = 1; epoch <= settings.epochs && step < totalSteps; epoch++) {
         const order = shuffled(data.count, random);
-        const sums = new Float64Array(names.length);
+        sums = new Float64Array(names.length);
+        counted = 0;
         let stepsThisEpoch = 0;
+        next = batchTensor(order, 0);
         for (let s = 0; s < stepsPerEpoch && step < totalSteps; s++) {
           await yieldToEvents();
+          if (paused || stopped) {
+            const problem = await flush();
+            if (problem) return failed(problem);
+          }
           if (paused) await new Promise<void>((r) => (wake = r));
           if (stopped) return { status: 'stopped', steps: step, epochs: epochsDone, last };
           if (pendingLr !== null) {
             setOptimizerLearningRate(optimizer, pendingLr);
             pendingLr = null;
           }
-          const indices = order.subarray(s * batchSize, Math.min((s + 1) * batchSize, data.count));
-          const floats = indices.length === batchSize ? toFloats(data, indices, buffer) : toFloats(data, indices);
+          const image: tfjs.Tensor4D = next!;
           const values = tf.tidy(() => {
-            const image = tf.tensor4d(floats, [indices.length, 28, 28, 1]);
             let stacked: tfjs.Tensor | null = null;
             optimizer.minimize(
               () => {
@@ -142,47 +198,31 @@ export function train(options: TrainOptions): TrainRun {
             );
             return stacked!;
           });
-          const read = (await values.data()) as Float32Array;
-          values.dispose();
+          image.dispose();
+          // The next batch goes up while the device still works on this one.
+          next = s + 1 < stepsPerEpoch && step + 1 < totalSteps ? batchTensor(order, s + 1) : null;
           step++;
           stepsThisEpoch++;
-          const bad = names.findIndex((_, i) => !Number.isFinite(read[i]));
-          if (bad >= 0) {
-            const term = names.slice(1).find((_, i) => !Number.isFinite(read[i + 1])) ?? names[bad];
-            vars.forEach((v, i) => v.assign(good[i]));
-            return {
-              status: 'failed',
-              steps: step,
-              epochs: epochsDone,
-              last,
-              message: `Step ${step}: the loss "${term}" became ${read[names.indexOf(term)]}; training stopped and kept the weights from the last good step. Try a lower learning rate.`,
-            };
+          pending.push({ values, epoch, stepInEpoch: s + 1 });
+          if (pending.length >= readEvery) {
+            const problem = await flush();
+            if (problem) return failed(problem);
           }
-          tf.tidy(() => vars.forEach((v, i) => good[i].assign(v)));
-          last = Object.fromEntries(names.map((n, i) => [n, read[i]]));
-          names.forEach((_, i) => (sums[i] += read[i]));
-          const elapsedMs = performance.now() - start;
-          await options.onStep?.({
-            epoch,
-            step,
-            stepInEpoch: s + 1,
-            stepsPerEpoch,
-            totalSteps,
-            losses: last,
-            samplesPerSecond: (step * batchSize) / (elapsedMs / 1000),
-            elapsedMs,
-          });
         }
+        const problem = await flush();
+        if (problem) return failed(problem);
         if (stepsThisEpoch === stepsPerEpoch) epochsDone = epoch;
         await options.onEpoch?.({
           epoch,
           epochs: settings.epochs,
-          losses: Object.fromEntries(names.map((n, i) => [n, sums[i] / stepsThisEpoch])),
+          losses: Object.fromEntries(names.map((n, i) => [n, sums[i] / counted])),
           elapsedMs: performance.now() - start,
         });
       }
       return { status: stopped ? 'stopped' : 'done', steps: step, epochs: epochsDone, last };
     } finally {
+      next?.dispose();
+      pending.forEach((p) => p.values.dispose());
       good.forEach((g) => g.dispose());
       optimizer.dispose();
     }

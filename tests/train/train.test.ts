@@ -32,19 +32,22 @@ describe('train', () => {
     program.dispose();
   }, 120_000);
 
-  it('does not leak tensors: the count after step 200 equals the count after step 10', async () => {
-    const program = compile(preset('beta-vae'), tf);
-    const counts = new Map<number, number>();
-    await train({
-      tf,
-      program,
-      data: take(data.train, 1024),
-      settings: { ...settings, batchSize: 4, epochs: 1 },
-      maxSteps: 200,
-      onStep: (s) => void (s.step === 10 || s.step === 200 ? counts.set(s.step, tf.memory().numTensors) : 0),
-    }).done;
-    expect(counts.get(200)).toBe(counts.get(10));
-    program.dispose();
+  it('does not leak tensors: the count after step 200 equals the count after step 10, reading every step or every 4', async () => {
+    for (const readEvery of [1, 4]) {
+      const program = compile(preset('beta-vae'), tf);
+      const counts = new Map<number, number>();
+      await train({
+        tf,
+        program,
+        data: take(data.train, 1024),
+        settings: { ...settings, batchSize: 4, epochs: 1 },
+        maxSteps: 210,
+        readEvery,
+        onStep: (s) => void (s.step === 10 || s.step === 200 ? counts.set(s.step, tf.memory().numTensors) : 0),
+      }).done;
+      expect(counts.get(200)).toBe(counts.get(10));
+      program.dispose();
+    }
   }, 120_000);
 
   it('shuffles by seed: the same seed gives the same losses', async () => {
@@ -81,12 +84,15 @@ describe('train', () => {
   }, 120_000);
 
   it('stops on a non-finite loss, naming the step and the term, and keeps the last good weights', async () => {
-    const program = compile(preset('beta-vae'), tf);
-    const result = await train({ tf, program, data: take(data.train, 256), settings: { ...settings, batchSize: 32, learningRate: 1e12, optimizer: 'sgd' } }).done;
-    expect(result.status).toBe('failed');
-    expect(result.message).toMatch(/^Step \d+: the loss "[^"]+" became (NaN|Infinity|-Infinity)/);
-    for (const v of program.variables) expect(tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0])).toBe(1);
-    program.dispose();
+    for (const readEvery of [1, 3]) {
+      const program = compile(preset('beta-vae'), tf);
+      const sgd = { ...settings, batchSize: 32, learningRate: 1e12, optimizer: 'sgd' as const };
+      const result = await train({ tf, program, data: take(data.train, 256), settings: sgd, readEvery }).done;
+      expect(result.status).toBe('failed');
+      expect(result.message).toMatch(/^Step \d+: the loss "[^"]+" became (NaN|Infinity|-Infinity)/);
+      for (const v of program.variables) expect(tf.tidy(() => tf.all(tf.isFinite(v)).dataSync()[0])).toBe(1);
+      program.dispose();
+    }
   }, 120_000);
 
   it('changes the learning rate and β at the next step', async () => {
