@@ -1,6 +1,5 @@
-import { convParams, imageInput, type ConvParams } from './conv2d';
-import type * as tfjs from '@tensorflow/tfjs';
-import { defineNode, layerNode, type Tensor } from './define';
+import { convLayer, convParamCount, convParams, imageInput, type ConvParams } from './conv2d';
+import { defineNode } from './define';
 
 /** Keras's transposed-conv output length: same → n·s, valid → n·s + max(k − s, 0) = (n−1)·s + k when k ≥ s. */
 export function deconvLength(n: number, k: number, s: number, padding: string): number {
@@ -29,29 +28,12 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
       outputs: { output: [deconvLength(h, p.kernelSize, p.strides, p.padding), deconvLength(w, p.kernelSize, p.strides, p.padding), p.filters] },
     };
   },
-  paramCount: (inputs, p) => p.kernelSize * p.kernelSize * (inputs.input?.[2] ?? 0) * p.filters + (p.useBias ? p.filters : 0),
+  paramCount: convParamCount,
   build({ tf, inputShapes, conv2dTranspose }, p) {
-    const layer = tf.layers.conv2dTranspose({
-      filters: p.filters,
-      kernelSize: p.kernelSize,
-      strides: p.strides,
-      padding: p.padding as 'same' | 'valid',
-      activation: p.activation as 'relu',
-      useBias: p.useBias,
-    });
-    const built = layerNode(layer, inputShapes.input);
-    const activation = tf.layers.activation({ activation: p.activation as 'relu' });
-    const [kernel, bias] = built.weights().map((w) => w.variable);
+    const layer = tf.layers.conv2dTranspose({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias });
     const [h, w] = inputShapes.input;
     const out = [deconvLength(h, p.kernelSize, p.strides, p.padding), deconvLength(w, p.kernelSize, p.strides, p.padding), p.filters] as const;
-    // The same ops as tfjs-layers' Conv2DTranspose, with the transposed conv the compiler picks.
-    return {
-      ...built,
-      apply: (inputs) => {
-        const x = inputs.input[0] as tfjs.Tensor4D;
-        const y = conv2dTranspose(x, kernel as tfjs.Tensor4D, [x.shape[0], ...out], p.strides, p.padding as 'same');
-        return { output: activation.apply(bias ? tf.add(y, bias) : y) as Tensor };
-      },
-    };
+    // The transposed conv the compiler picks for the backend (tfjs's own is slow on cpu and wasm).
+    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => conv2dTranspose(x, kernel, [x.shape[0], ...out], p.strides, p.padding as 'same'));
   },
 });

@@ -1,4 +1,5 @@
-import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type InferResult, type Tensor } from './define';
+import type * as tfjs from '@tensorflow/tfjs';
+import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type BuiltNode, type InferResult, type Tensor, type Tf } from './define';
 import type { Shape } from '../src/graph/document';
 
 export interface ConvParams {
@@ -36,6 +37,26 @@ export function imageInput(label: string, input: Shape | undefined): InferResult
   return null;
 }
 
+export const convParamCount = (inputs: Record<string, Shape>, p: ConvParams): number =>
+  p.kernelSize * p.kernelSize * (inputs.input?.[2] ?? 0) * p.filters + (p.useBias ? p.filters : 0);
+
+/**
+ * A conv layer's weights (created and initialised by tfjs-layers, as Keras would) applied with our
+ * own conv op, then bias and activation: the ops the compiler can route to fast gradients.
+ */
+export function convLayer(tf: Tf, layer: tfjs.layers.Layer, inputShape: Shape, activationName: string, conv: (x: tfjs.Tensor4D, kernel: tfjs.Tensor4D) => tfjs.Tensor4D): BuiltNode {
+  const built = layerNode(layer, inputShape);
+  const activation = tf.layers.activation({ activation: activationName as 'relu' });
+  const [kernel, bias] = built.weights().map((w) => w.variable);
+  return {
+    ...built,
+    apply: (inputs) => {
+      const y = conv(inputs.input[0] as tfjs.Tensor4D, kernel as tfjs.Tensor4D);
+      return { output: activation.apply(bias ? tf.add(y, bias) : y) as Tensor };
+    },
+  };
+}
+
 /** Keras's conv output length: same → ceil(n/s), valid → floor((n−k)/s)+1. */
 export function convLength(n: number, k: number, s: number, padding: string): number {
   return padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
@@ -67,27 +88,11 @@ export const conv2dNode = defineNode<ConvParams>({
       };
     return { ok: true, outputs: { output: [oh, ow, p.filters] } };
   },
-  paramCount: (inputs, p) => p.kernelSize * p.kernelSize * (inputs.input?.[2] ?? 0) * p.filters + (p.useBias ? p.filters : 0),
+  paramCount: convParamCount,
   build({ tf, inputShapes }, p) {
-    const layer = tf.layers.conv2d({
-      filters: p.filters,
-      kernelSize: p.kernelSize,
-      strides: p.strides,
-      padding: p.padding as 'same' | 'valid',
-      activation: p.activation as 'relu',
-      useBias: p.useBias,
-    });
-    const built = layerNode(layer, inputShapes.input);
-    const activation = tf.layers.activation({ activation: p.activation as 'relu' });
-    const [kernel, bias] = built.weights().map((w) => w.variable);
+    const layer = tf.layers.conv2d({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias });
     // tfjs-layers runs a linear conv as one fused op whose gradient bypasses the registered
-    // (fast) filter gradient and has no kernel on wasm; the plain ops always go through it.
-    return {
-      ...built,
-      apply: (inputs) => {
-        const y = tf.conv2d(inputs.input[0] as Parameters<typeof tf.conv2d>[0], kernel as Parameters<typeof tf.conv2d>[1], p.strides, p.padding as 'same');
-        return { output: activation.apply(bias ? tf.add(y, bias) : y) as Tensor };
-      },
-    };
+    // (fast) filter gradient and has no kernel on wasm; the plain op always goes through it.
+    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => tf.conv2d(x, kernel, p.strides, p.padding as 'same'));
   },
 });

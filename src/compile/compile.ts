@@ -4,7 +4,7 @@
 import { nodeType } from '../../nodes';
 import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
 import { fastConv2dTranspose } from './transposed-conv';
-import { analyze, resolveParams, type Analysis, type Diagnostic } from '../graph/analyze';
+import { analyze, resolveParams, upstreamOf, type Analysis, type Diagnostic } from '../graph/analyze';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -60,20 +60,8 @@ export interface Program {
 
 /** Diagnostics that stop training: those on nodes the Objective needs, and graph-wide ones. */
 export function blockingDiagnostics(doc: GraphDocument, analysis: Analysis): Diagnostic[] {
-  const needed = ancestors(doc, doc.nodes.filter((n) => n.type === 'objective').map((n) => n.id));
+  const needed = upstreamOf(doc, doc.nodes.filter((n) => n.type === 'objective').map((n) => n.id));
   return analysis.diagnostics.filter((d) => !d.node || needed.has(d.node) || !doc.nodes.some((n) => n.id === d.node));
-}
-
-function ancestors(doc: GraphDocument, starts: string[]): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...starts];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    for (const e of doc.edges) if (e.to.node === id) stack.push(e.from.node);
-  }
-  return seen;
 }
 
 export function compile(doc: GraphDocument, tf: Tf): Program {
@@ -105,7 +93,7 @@ export function compile(doc: GraphDocument, tf: Tf): Program {
   for (const e of doc.edges) incoming.set(e.to.node, [...(incoming.get(e.to.node) ?? []), { port: e.to.port, from: e.from }]);
 
   const objective = doc.nodes.find((n) => n.type === 'objective')!;
-  const needed = ancestors(doc, [objective.id]);
+  const needed = upstreamOf(doc, [objective.id]);
   const labelOf = (id: string) => byId.get(id)!.label ?? defs.get(id)!.label;
   const lossIds = analysis.order.filter((id) => needed.has(id) && defs.get(id)!.outputs.some((o) => o.kind === 'loss'));
   const labels = lossIds.map(labelOf);

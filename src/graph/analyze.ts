@@ -69,20 +69,31 @@ function wireKindProblem(out: PortSpec, inp: PortSpec, toDef: NodeDefinition): s
 
 const nodeName = (n: GraphNode, def: NodeDefinition) => n.label ?? `${def.label} "${n.id}"`;
 
+/** Every node reachable from `starts` by following `next` (starts included). */
+export function reachable(starts: string[], next: (id: string) => string[]): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...starts];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...next(id));
+  }
+  return seen;
+}
+
+/** The nodes that feed `starts`, directly or not (starts included). */
+export function upstreamOf(doc: GraphDocument, starts: string[]): Set<string> {
+  const into = new Map<string, string[]>();
+  for (const e of doc.edges) into.set(e.to.node, [...(into.get(e.to.node) ?? []), e.from.node]);
+  return reachable(starts, (id) => into.get(id) ?? []);
+}
+
 /** Does a path of wires lead from node a to node b? */
 function reaches(doc: GraphDocument, a: string, b: string): boolean {
   const next = new Map<string, string[]>();
   for (const e of doc.edges) next.set(e.from.node, [...(next.get(e.from.node) ?? []), e.to.node]);
-  const seen = new Set<string>();
-  const stack = [a];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (id === b) return true;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...(next.get(id) ?? []));
-  }
-  return false;
+  return reachable([a], (id) => next.get(id) ?? []).has(b);
 }
 
 export function analyze(doc: GraphDocument): Analysis {
@@ -201,17 +212,6 @@ function modelParts(
   nodes: Record<string, NodeAnalysis>,
 ): ModelPart[] {
   const isLayer = (id: string) => defs.get(id)?.category === 'layer';
-  const walk = (starts: string[], next: (id: string) => string[]) => {
-    const seen = new Set<string>();
-    const stack = [...starts];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      stack.push(...next(id));
-    }
-    return seen;
-  };
   const part = (name: PartName, members: Set<string>): ModelPart => {
     const ids = order.filter((id) => members.has(id) && isLayer(id));
     return { name, params: ids.reduce((sum, id) => sum + nodes[id].params, 0), nodes: ids };
@@ -220,7 +220,7 @@ function modelParts(
   if (!samplers.length) return [part('model', new Set(order))];
   const up = (id: string) => (incoming.get(id) ?? []).map((e) => e.from.node);
   const down = (id: string) => (outgoing.get(id) ?? []).map((e) => e.to.node);
-  const encoder = walk(samplers.flatMap(up), up);
-  const decoder = walk(samplers.flatMap(down), down);
+  const encoder = reachable(samplers.flatMap(up), up);
+  const decoder = reachable(samplers.flatMap(down), down);
   return [part('encoder', encoder), part('decoder', decoder)];
 }
