@@ -480,7 +480,7 @@ export interface ComputePlotsOptions {
 export interface ComputedPlots {
   plots: Plot[];
   metrics?: LatentMetrics;
-  /** Output nodes that drew nothing, and why (a problem in the graph, a missing wire). */
+  /** Output nodes that drew nothing, and why (a problem in the graph, a missing wire); metrics that failed, under the scatter's id. */
   skipped: { nodeId: string; reason: string }[];
 }
 
@@ -524,7 +524,11 @@ export async function computePlots(tf: Tf, program: Program, doc: GraphDocument,
   if (opts.metrics !== false) {
     const scatter = doc.nodes.find((n) => n.type === 'latent-scatter' && inputSource(doc, n.id, 'mean'));
     const mean = (scatter && inputSource(doc, scatter.id, 'mean')) || program.latent.mean;
-    if (mean) metrics = await latentMetrics(tf, program, data.train, data.test, { mean, ...(typeof opts.metrics === 'object' ? opts.metrics : {}) });
+    try {
+      if (mean) metrics = await latentMetrics(tf, program, data.train, data.test, { mean, ...(typeof opts.metrics === 'object' ? opts.metrics : {}) });
+    } catch (e) {
+      skipped.push({ nodeId: scatter?.id ?? '', reason: `Latent metrics: ${(e as Error).message}` });
+    }
   }
   return { plots, metrics, skipped };
 }

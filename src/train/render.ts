@@ -54,7 +54,7 @@ export interface RenderedPlot {
   height: number;
   /** Row-major RGBA, 4 bytes a pixel, opaque. */
   rgba: Uint8ClampedArray;
-  /** The plotting area: for the scatter, maps points to pixels (scatterPixel); for the grid, the tiled image. */
+  /** The plotting area, mapping data to pixels (scatterPixel): the scatter's axes; the grid's latent coordinates over its tiles. */
   frame?: PlotFrame;
 }
 
@@ -158,15 +158,17 @@ function renderGrid(plot: LatentGridPlot, opts: RenderOptions): RenderedPlot {
   const ts = opts.textScale ?? 2;
   const imgW = plot.image.width * s;
   const imgH = plot.image.height * s;
+  // The image spans half a step beyond the first and last tile centres.
+  const half = (v: number[]) => (v.length > 1 ? Math.abs(v[v.length - 1] - v[0]) / (v.length - 1) / 2 : 1);
   const frameOf = (left: number, top: number): PlotFrame => ({
     left,
     top,
     width: imgW,
     height: imgH,
-    xMin: plot.xs[0],
-    xMax: plot.xs[plot.n - 1],
-    yMin: plot.ys[plot.n - 1],
-    yMax: plot.ys[0],
+    xMin: plot.xs[0] - half(plot.xs),
+    xMax: plot.xs[plot.n - 1] + half(plot.xs),
+    yMin: plot.ys[plot.n - 1] - half(plot.ys),
+    yMax: plot.ys[0] + half(plot.ys),
   });
   if (opts.axes === false) {
     const r = new Raster(imgW, imgH);

@@ -94,6 +94,12 @@ describe('latent grid', () => {
       const o = ((f.top + Math.floor(k / 4) * 3 + 1) * img.width + f.left + (k % 4) * 3 + 1) * 4;
       expect([...img.rgba.subarray(o, o + 4)]).toEqual([k * 16, k * 16, k * 16, 255]);
     }
+    // The frame maps latent coordinates into their tiles.
+    for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+      const [px, py] = scatterPixel(f, plot.xs[j], plot.ys[i]);
+      expect(Math.floor((px - f.left) / 6)).toBe(j);
+      expect(Math.floor((py - f.top) / 6)).toBe(i);
+    }
     // Tick labels and axis names are drawn in ink left of and below the image.
     let ink = 0;
     for (let y = 0; y < img.height; y++) for (let x = 0; x < f.left - 2; x++) if (img.rgba[(y * img.width + x) * 4] < 100) ink++;
