@@ -41,6 +41,8 @@ interface Session {
   last: Losses | null;
   history: { step: number; losses: Losses }[];
   deviceLost: string | null;
+  /** The dataset the run reads (the plots hook draws from its test images). */
+  data: Dataset | null;
 }
 let session: Session | null = null;
 
@@ -128,7 +130,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   post({ type: 'phase', phase: 'compiling' });
   const program = compile(msg.doc, tf);
   const key = weightsKey(msg.doc);
-  const s: Session = { doc: msg.doc, key, program, run: null, settings: msg.settings, steps: 0, epochs: 0, last: null, history: [], deviceLost: null };
+  const s: Session = { doc: msg.doc, key, program, run: null, settings: msg.settings, steps: 0, epochs: 0, last: null, history: [], deviceLost: null, data };
   session = s;
 
   let resumedFrom: SavedProgress | null = null;
@@ -180,6 +182,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
     data: images,
     settings: { ...msg.settings, epochs },
     maxSteps: msg.maxSteps,
+    // On a GPU, reading the losses makes the device drain its queue: read every few steps there.
+    readEvery: backend?.name === 'webgpu' || backend?.name === 'webgl' ? 4 : 1,
     onStep: (r) => {
       const report = { ...r, step: r.step + stepOffset, epoch: r.epoch + epochOffset, totalSteps: r.totalSteps + stepOffset };
       s.steps = report.step;
@@ -230,8 +234,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
  * src/train/plots.ts; until then nothing is posted.
  */
 async function postPlots(_s: Session): Promise<void> {
-  // e.g. const { plots, metrics } = await computePlots(tf, _s.program, data);
-  //      post({ type: 'plots', plots, metrics, step: _s.steps }, transferables);
+  // e.g. const { plots, metrics } = await computePlots(tf, _s.program, _s.doc, { train, test: _s.data.test, classNames });
+  //      post({ type: 'plots', plots, metrics: metrics ?? null, step: _s.steps }, transferables);
 }
 
 async function exportModel(doc: GraphDocument): Promise<void> {
@@ -256,7 +260,7 @@ async function importModel(msg: Extract<ToWorker, { type: 'import' }>): Promise<
     const progress: SavedProgress = { key, steps: 0, epochs: 0, losses: null, savedAt: Date.now(), backend: backend?.name ?? '?' };
     await storage.put({ progress, files: toFiles(await saveWeights(tf, program)) });
     disposeSession();
-    session = { doc: msg.doc, key, program, run: null, settings: msg.doc.training, steps: 0, epochs: 0, last: null, history: [], deviceLost: null };
+    session = { doc: msg.doc, key, program, run: null, settings: msg.doc.training, steps: 0, epochs: 0, last: null, history: [], deviceLost: null, data: null };
     post({ type: 'imported', ok: true, message: 'Weights loaded: training continues from them, and the plots show them.', progress });
   } catch (e) {
     program.dispose();

@@ -1,0 +1,190 @@
+// Training in Chromium: the built app, the β-VAE preset, a few small steps per backend.
+// Headless Chromium with --enable-unsafe-webgpu on 127.0.0.1 has a real WebGPU adapter
+// (SwiftShader, a software fallback adapter): correct but slow, so the batches here are tiny.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openApp, startServer, type AppPage, type Server } from './harness';
+
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A fresh context (empty storage) with the app open on `?backend=`. */
+async function withTraining(backend: string, run: (app: AppPage) => Promise<void>) {
+  const app = await openApp(browser, server);
+  try {
+    await app.page.goto(`${server.url}?backend=${backend}`);
+    await app.page.waitForSelector('[data-testid="node"]');
+    await app.page.getByTestId('train-start').waitFor();
+    await run(app);
+    expect(app.errors.filter((e) => !/webgpu|WebGPU|GPU stall|powerPreference/.test(e))).toEqual([]);
+  } finally {
+    await app.context.close();
+  }
+}
+
+async function settings(page: Page, s: { limit: number; batch: number; epochs: number }) {
+  for (const [id, v] of [
+    ['train-limit', s.limit],
+    ['train-batch', s.batch],
+    ['train-epochs', s.epochs],
+  ] as const) {
+    await page.getByTestId(id).fill(String(v));
+    await page.getByTestId(id).press('Tab');
+  }
+}
+
+const phase = (page: Page) => page.getByTestId('progress').getAttribute('data-phase');
+const stepNow = async (page: Page) => Number(await page.getByTestId('progress').getAttribute('data-step'));
+const chart = (page: Page, attr: 'data-points' | 'data-first-total' | 'data-last-total') => page.getByTestId('loss-chart').getAttribute(attr).then(Number);
+
+async function waitFor(page: Page, what: string, ok: () => Promise<boolean>, timeout: number) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    if (await ok()) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`timed out waiting for ${what} (phase ${await phase(page)}, step ${await stepNow(page)}, message: ${await page.locator('[data-testid=train-message]').allInnerTexts()})`);
+}
+const waitPhase = (page: Page, want: string, timeout: number) => waitFor(page, `phase ${want}`, async () => (await phase(page)) === want, timeout);
+const waitStep = (page: Page, n: number, timeout: number) => waitFor(page, `step ${n}`, async () => (await stepNow(page)) >= n, timeout);
+
+/** Train to the end and check the backend, the step count and that the loss fell. */
+async function trainsAndLossFalls(page: Page, backend: string, steps: number, timeout: number) {
+  await page.getByTestId('train-start').click();
+  await waitPhase(page, 'done', timeout);
+  expect((await page.getByTestId('backend').innerText()).trim()).toBe(backend);
+  expect(await stepNow(page)).toBe(steps);
+  expect(await chart(page, 'data-points')).toBe(steps);
+  const first = await chart(page, 'data-first-total');
+  const last = Number((await page.getByTestId('loss-total').innerText()).trim());
+  expect(Number.isFinite(last)).toBe(true);
+  expect(last).toBeCloseTo(await chart(page, 'data-last-total'), 2);
+  expect(last).toBeLessThan(first);
+}
+
+describe('training', () => {
+  it('trains the β-VAE on WebGPU (SwiftShader), names the adapter, and the loss falls', async () => {
+    await withTraining('webgpu', async ({ page }) => {
+      // One batch of the same 4 images per epoch, so the falling loss is not batch noise.
+      await settings(page, { limit: 4, batch: 4, epochs: 3 });
+      await trainsAndLossFalls(page, 'webgpu', 3, 150_000);
+      const adapter = await page.getByTestId('adapter').innerText();
+      expect(adapter.length).toBeGreaterThan(3);
+      // A fallback adapter says that wasm is likely faster, and offers it.
+      if (/fallback/.test(adapter)) await expect(page.getByTestId('backend-advice').innerText()).resolves.toMatch(/wasm/);
+    });
+  }, 180_000);
+
+  it('trains on wasm with a flat memory readout', async () => {
+    await withTraining('wasm', async ({ page }) => {
+      await settings(page, { limit: 8, batch: 8, epochs: 6 });
+      await page.getByTestId('train-start').click();
+      await waitStep(page, 2, 60_000);
+      const early = await page.getByTestId('memory').innerText();
+      await waitPhase(page, 'done', 60_000);
+      expect(await page.getByTestId('memory').innerText()).toBe(early);
+      expect(early).toMatch(/\d+ tensors, [\d.]+ [KM]B/);
+      expect((await page.getByTestId('backend').innerText()).trim()).toBe('wasm');
+      expect(await chart(page, 'data-last-total')).toBeLessThan(await chart(page, 'data-first-total'));
+    });
+  });
+
+  it('trains on cpu', async () => {
+    await withTraining('cpu', async ({ page }) => {
+      await settings(page, { limit: 4, batch: 4, epochs: 2 });
+      await trainsAndLossFalls(page, 'cpu', 2, 90_000);
+    });
+  }, 120_000);
+
+  it('pauses and resumes; refuses structural edits while training but lets nodes move', async () => {
+    await withTraining('wasm', async ({ page }) => {
+      await settings(page, { limit: 64, batch: 8, epochs: 3 });
+      await page.getByTestId('train-start').click();
+      await waitStep(page, 2, 60_000);
+      await page.getByTestId('train-pause').click();
+      await waitPhase(page, 'paused', 10_000);
+      const at = await stepNow(page);
+      await page.waitForTimeout(1200);
+      expect(await stepNow(page)).toBe(at);
+
+      // Structural edits wait; the message says to stop first.
+      const nodes = await page.locator('[data-testid="node"]').count();
+      await page.locator('[data-node-id="dense"] .node-title').click();
+      await page.keyboard.press('Delete');
+      await expect(page.getByText('Stop training first').first().waitFor({ timeout: 5000 })).resolves.toBeUndefined();
+      expect(await page.locator('[data-testid="node"]').count()).toBe(nodes);
+
+      await page.getByTestId('train-resume').click();
+      await waitFor(page, 'a step after resuming', async () => (await stepNow(page)) > at, 30_000);
+
+      // Nodes can be dragged while training runs.
+      const node = page.locator('[data-node-id="scatter"] .node-title').first();
+      const before = await node.boundingBox();
+      if (!before) throw new Error('no node box');
+      await page.mouse.move(before.x + 30, before.y + 10);
+      await page.mouse.down();
+      await page.mouse.move(before.x + 90, before.y + 50, { steps: 6 });
+      await page.mouse.up();
+      const after = await node.boundingBox();
+      expect(after!.x - before.x).toBeGreaterThan(30);
+
+      await waitPhase(page, 'done', 60_000);
+      expect(await stepNow(page)).toBe(24);
+    });
+  });
+
+  it('marks a β change made mid-run in the chart', async () => {
+    await withTraining('wasm', async ({ page }) => {
+      await settings(page, { limit: 64, batch: 8, epochs: 5 });
+      await page.getByTestId('train-start').click();
+      await waitStep(page, 3, 60_000);
+      await page.getByTestId('param-beta-beta').fill('4');
+      const marker = page.getByTestId('chart-marker').first();
+      await marker.waitFor({ timeout: 5000 });
+      expect(await marker.innerText()).toMatch(/β 10 → 4/);
+      const markedAt = Number(await marker.getAttribute('data-step'));
+      expect(markedAt).toBeGreaterThan(1);
+      // The learning rate too.
+      await page.getByTestId('train-lr').fill('0.0005');
+      await page.getByTestId('train-lr').press('Tab');
+      await expect(page.getByTestId('chart-marker').filter({ hasText: 'lr 0.001 → 0.0005' }).waitFor({ timeout: 5000 })).resolves.toBeUndefined();
+      await waitStep(page, markedAt + 1, 30_000);
+      await page.getByTestId('train-stop').click();
+      await waitPhase(page, 'stopped', 30_000);
+    });
+  });
+
+  it('restores the trained weights after a reload and continues from them', async () => {
+    await withTraining('wasm', async ({ page }) => {
+      await settings(page, { limit: 8, batch: 8, epochs: 6 });
+      await page.getByTestId('train-start').click();
+      await waitPhase(page, 'done', 60_000);
+      const first = await chart(page, 'data-first-total');
+      const trained = (await page.getByTestId('loss-total').innerText()).trim();
+
+      await page.reload();
+      await page.getByTestId('train-start').waitFor();
+      await waitFor(page, 'the saved loss', async () => (await page.getByTestId('loss-total').innerText()).trim() === trained, 10_000);
+      expect(await chart(page, 'data-points')).toBe(6);
+      expect(await page.getByTestId('progress').innerText()).toMatch(/saved: 6 steps/);
+
+      // Train continues: steps count on from 6, and the loss starts where it left off, not afresh.
+      await page.getByTestId('train-start').click();
+      await waitStep(page, 7, 60_000);
+      await page.getByTestId('train-stop').click();
+      await waitFor(page, 'stopped', async () => ['stopped', 'done'].includes((await phase(page)) ?? ''), 30_000);
+      const continued = await chart(page, 'data-last-total');
+      expect(continued).toBeLessThan(first);
+      expect(continued).toBeLessThan(Number(trained) * 1.05);
+    });
+  });
+});
