@@ -49,6 +49,8 @@ export interface Progress {
   stepInEpoch: number;
   stepsPerEpoch: number;
   samplesPerSecond: number;
+  /** Time the worker has trained this run, at this step (for benchmarks). */
+  elapsedMs: number;
   /** Seconds left in this run, from the pace so far. */
   secondsLeft: number | null;
 }
@@ -75,6 +77,11 @@ let overrides: Partial<TrainingEnvironment> = {};
 /** Swap the worker, the storage or the URL (tests). Call before the store is first used. */
 export function configureTraining(env: Partial<TrainingEnvironment>): void {
   overrides = env;
+}
+
+/** The environment the training store uses (its worker factory, storage, URL): for other workers of the page (compare runs). */
+export function trainingEnvironment(): TrainingEnvironment {
+  return { ...defaultEnvironment(), ...overrides };
 }
 
 export const STOP_FIRST = 'Stop training first';
@@ -140,6 +147,12 @@ export const useTrainingStore = defineStore('training', () => {
   /** The live params the worker has, to send only changes. */
   let sentLive = new Map<string, ParamValue>();
   let waiting: { resolve: (m: FromWorker) => void; types: FromWorker['type'][] } | null = null;
+  /** Others who read the worker's messages (the plots store). */
+  const listeners = new Set<(m: FromWorker) => void>();
+  function onMessage(listener: (m: FromWorker) => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
 
   function ensureWorker(): WorkerPort {
     if (worker) return worker;
@@ -169,6 +182,7 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   function receive(msg: FromWorker) {
+    listeners.forEach((l) => l(msg));
     if (waiting?.types.includes(msg.type)) {
       const w = waiting;
       waiting = null;
@@ -202,6 +216,7 @@ export const useTrainingStore = defineStore('training', () => {
           stepInEpoch: 0,
           stepsPerEpoch: msg.stepsPerEpoch,
           samplesPerSecond: 0,
+          elapsedMs: 0,
           secondsLeft: null,
         };
         return;
@@ -239,6 +254,7 @@ export const useTrainingStore = defineStore('training', () => {
         return;
       case 'model':
       case 'imported':
+      case 'image':
         return;
     }
   }
@@ -259,6 +275,7 @@ export const useTrainingStore = defineStore('training', () => {
       stepInEpoch: last.stepInEpoch,
       stepsPerEpoch: last.stepsPerEpoch,
       samplesPerSecond: last.samplesPerSecond,
+      elapsedMs: last.elapsedMs,
       secondsLeft: perStep > 0 ? ((last.totalSteps - last.step) * perStep) / 1000 : null,
     };
     revision.value++;
@@ -427,6 +444,18 @@ export const useTrainingStore = defineStore('training', () => {
     phase.value = 'idle';
   }
 
+  /** Ask for the plots of the graph on screen, drawn from its saved weights (after a reload or a load); none while a run is on. */
+  function requestPlots() {
+    if (active.value) return;
+    const doc = JSON.parse(JSON.stringify(graph.doc)) as GraphDocument;
+    ensureWorker().postMessage({ type: 'plots', doc, dataset: doc.training.dataset, backend: backendRequest.value, baseUrl: env.baseUrl });
+  }
+
+  /** Ask for a test image (a scatter point's, on hover): the reply is an 'image' message. */
+  function requestImage(dataset: GraphDocument['training']['dataset'], index: number) {
+    ensureWorker().postMessage({ type: 'image', dataset, index, baseUrl: env.baseUrl });
+  }
+
   /** Use another backend from the next run on (the "try wasm" offer). */
   function useBackend(name: BackendRequest) {
     backendRequest.value = name;
@@ -472,6 +501,9 @@ export const useTrainingStore = defineStore('training', () => {
     forgetWeights,
     useBackend,
     receive,
+    onMessage,
+    requestPlots,
+    requestImage,
     dispose,
     runStartedAt: () => runStartMs,
   };
