@@ -1,7 +1,7 @@
 // The typed messages between the page and the training worker, both ways.
 // Plain data only (structured-clone safe): the graph document goes in, numbers and pixels come out.
 // Nothing here imports tfjs: the page imports this file, and the page never loads tfjs.
-import type { GraphDocument, ParamValue, TrainingSettings } from '../graph/document';
+import type { DatasetName, GraphDocument, ParamValue, TrainingSettings } from '../graph/document';
 import type { EpochReport, StepReport, TrainResult } from '../train/train';
 import type { LatentMetrics, Plot } from '../train/plot-types';
 
@@ -71,6 +71,8 @@ export type ToWorker =
       resume: boolean;
       /** Stop after this many steps (tests). */
       maxSteps?: number;
+      /** Save the weights to this browser's storage (default true; false for compare runs, which must not overwrite the graph's own). */
+      persist?: boolean;
     }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -81,7 +83,11 @@ export type ToWorker =
   /** Reply with 'model': the weights saved for this graph. */
   | { type: 'export'; doc: GraphDocument }
   /** Check these weights against the graph and keep them as its saved weights. */
-  | { type: 'import'; doc: GraphDocument; files: ModelFiles; backend: BackendRequest };
+  | { type: 'import'; doc: GraphDocument; files: ModelFiles; backend: BackendRequest }
+  /** Reply with 'plots' for this graph: from the session when it is this graph's, else from its saved weights (nothing when it has none). */
+  | { type: 'plots'; doc: GraphDocument; dataset: DatasetName; backend: BackendRequest; baseUrl: string }
+  /** Reply with 'image': test image `index` of the dataset (a scatter point's image, on hover). */
+  | { type: 'image'; dataset: DatasetName; index: number; baseUrl: string };
 
 // ---- worker → page ----------------------------------------------------------------------------
 
@@ -98,7 +104,21 @@ export type FromWorker =
   /** Weights were saved to IndexedDB for this graph. */
   | { type: 'saved'; progress: SavedProgress }
   /** Filled in by the plots (src/train/plots.ts): what the output nodes draw, and latent metrics. */
-  | { type: 'plots'; plots: Plot[]; metrics: LatentMetrics | null; step: number }
+  | {
+      type: 'plots';
+      plots: Plot[];
+      metrics: LatentMetrics | null;
+      step: number;
+      /** The weights key of the graph drawn (the page ignores plots of another graph). */
+      key?: string;
+      /** How long computing these took, and the share of the run's time plotting took so far (0–1). */
+      plotMs?: number;
+      plotShare?: number;
+      /** Output nodes that drew nothing, and why. */
+      skipped?: { nodeId: string; reason: string }[];
+    }
+  /** A test image, 28×28 grey bytes. */
+  | { type: 'image'; dataset: DatasetName; index: number; pixels: Uint8Array; label: number }
   | { type: 'notice'; level: 'info' | 'warning'; text: string }
   | { type: 'done'; result: TrainResult }
   | { type: 'model'; files: ModelFiles | null; message?: string }
@@ -132,9 +152,10 @@ const FROM_WORKER_TYPES: ReadonlySet<string> = new Set<FromWorker['type']>([
   'done',
   'model',
   'imported',
+  'image',
   'error',
 ]);
-const TO_WORKER_TYPES: ReadonlySet<string> = new Set<ToWorker['type']>(['start', 'pause', 'resume', 'stop', 'setParam', 'setLearningRate', 'export', 'import']);
+const TO_WORKER_TYPES: ReadonlySet<string> = new Set<ToWorker['type']>(['start', 'pause', 'resume', 'stop', 'setParam', 'setLearningRate', 'export', 'import', 'plots', 'image']);
 
 /** A message from the worker, or null for anything else (a stray message is ignored, not trusted). */
 export function readFromWorker(data: unknown): FromWorker | null {
@@ -147,6 +168,8 @@ export function readToWorker(data: unknown): ToWorker | null {
   if (data.type === 'setLearningRate' && !(typeof data.learningRate === 'number' && data.learningRate > 0 && Number.isFinite(data.learningRate))) return null;
   if (data.type === 'setParam' && (typeof data.nodeId !== 'string' || typeof data.name !== 'string')) return null;
   if (data.type === 'start' && (!isObject(data.doc) || !isObject(data.settings))) return null;
+  if (data.type === 'plots' && !isObject(data.doc)) return null;
+  if (data.type === 'image' && !(typeof data.index === 'number' && Number.isInteger(data.index) && data.index >= 0)) return null;
   return data as unknown as ToWorker;
 }
 

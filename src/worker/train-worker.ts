@@ -11,9 +11,12 @@ import { compile, CompileError, type Program } from '../compile/compile';
 import { loadWeights, saveWeights, type SavedModel } from '../compile/weights';
 import type { DatasetName, GraphDocument } from '../graph/document';
 import { describeDiagnostic } from '../graph/parse';
-import { loadDataset, take, type Dataset } from '../train/data';
+import { IMAGE_SIZE, loadDataset, take, type Dataset } from '../train/data';
+import type { Plot } from '../train/plot-types';
+import { computePlots } from '../train/plots';
 import { train, type Losses, type StepReport, type TrainRun } from '../train/train';
 import { selectBackend, webgpuDevice } from './backend';
+import { PlotSchedule, type PlotReason } from './plot-schedule';
 import { readToWorker, type BackendInfo, type BackendName, type BackendRequest, type FromWorker, type MemoryInfo, type ModelFiles, type RunSettings, type SavedProgress, type ToWorker } from './protocol';
 import { hasIndexedDb, indexedDbWeights, memoryWeights, weightsKey, type SavedRecord, type WeightsStorage } from './saved-weights';
 
@@ -43,6 +46,13 @@ interface Session {
   deviceLost: string | null;
   /** The dataset the run reads (the plots hook draws from its test images). */
   data: Dataset | null;
+  /** When to draw while the run goes on (null: no run). */
+  schedule?: PlotSchedule | null;
+  /** The step last drawn, and whether the metrics were measured then. */
+  plottedStep?: number;
+  plottedMetrics?: boolean;
+  /** Save the weights to storage (false for compare runs). */
+  persist?: boolean;
 }
 let session: Session | null = null;
 
@@ -97,6 +107,7 @@ function thin(history: Session['history']): Session['history'] {
 }
 
 async function checkpoint(s: Session): Promise<void> {
+  if (s.persist === false) return;
   const saved = await saveWeights(tf, s.program);
   const progress: SavedProgress = { key: s.key, steps: s.steps, epochs: s.epochs, losses: s.last, savedAt: Date.now(), backend: backend?.name ?? '?' };
   const record: SavedRecord & { history: Session['history'] } = { progress, files: toFiles(saved), history: s.history };
@@ -130,11 +141,24 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   post({ type: 'phase', phase: 'compiling' });
   const program = compile(msg.doc, tf);
   const key = weightsKey(msg.doc);
-  const s: Session = { doc: msg.doc, key, program, run: null, settings: msg.settings, steps: 0, epochs: 0, last: null, history: [], deviceLost: null, data };
+  const s: Session = {
+    doc: msg.doc,
+    key,
+    program,
+    run: null,
+    settings: msg.settings,
+    steps: 0,
+    epochs: 0,
+    last: null,
+    history: [],
+    deviceLost: null,
+    data,
+    persist: msg.persist !== false,
+  };
   session = s;
 
   let resumedFrom: SavedProgress | null = null;
-  if (msg.resume) {
+  if (msg.resume && msg.persist !== false) {
     const record = (await storage.get(key).catch(() => null)) as (SavedRecord & { history?: Session['history'] }) | null;
     if (record) {
       try {
@@ -176,6 +200,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   });
 
   post({ type: 'phase', phase: 'training' });
+  s.schedule = new PlotSchedule(performance.now());
+  s.plottedStep = -1;
   const run = train({
     tf,
     program,
@@ -184,13 +210,17 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
     maxSteps: msg.maxSteps,
     // On a GPU, reading the losses makes the device drain its queue: read every few steps there.
     readEvery: backend?.name === 'webgpu' || backend?.name === 'webgl' ? 4 : 1,
-    onStep: (r) => {
+    onStep: async (r) => {
       const report = { ...r, step: r.step + stepOffset, epoch: r.epoch + epochOffset, totalSteps: r.totalSteps + stepOffset };
       s.steps = report.step;
       s.last = r.losses;
       s.history = thin([...s.history, { step: report.step, losses: r.losses }]);
       pending.push(report);
       if (performance.now() - lastPost >= POST_EVERY_MS) flush();
+      if (s.schedule?.plan(performance.now(), 'tick').plots) {
+        flush();
+        await postPlots(s, 'tick');
+      }
     },
     onEpoch: async (e) => {
       flush();
@@ -199,7 +229,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
       if (s.steps - stepOffset === stepsPerEpoch * e.epoch) s.epochs = report.epoch;
       post({ type: 'epoch', report, memory: memory() });
       if (!s.deviceLost) await checkpoint(s);
-      await postPlots(s);
+      await postPlots(s, 'epoch');
     },
   });
   s.run = run;
@@ -224,18 +254,105 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   if (result) {
     post({ type: 'phase', phase: 'saving' });
     await checkpoint(s);
+    // The end of a run (done or stopped) always draws, before 'done', so the page has the final plots.
+    await postPlots(s, 'forced');
+    s.schedule = null;
     post({ type: 'done', result: { ...result, steps: s.steps, epochs: s.epochs } });
   }
 }
 
+/** The buffers of a plot's arrays, to transfer rather than copy. */
+function plotBuffers(plots: Plot[]): Transferable[] {
+  const out = new Set<ArrayBuffer>();
+  for (const p of plots) {
+    if (p.kind === 'latent-scatter') [p.points, p.labels, p.imageIndex].forEach((a) => out.add(a.buffer as ArrayBuffer));
+    else out.add(p.image.pixels.buffer as ArrayBuffer);
+  }
+  return [...out];
+}
+
+let plotting: Promise<void> | null = null;
+
 /**
  * The plots hook: what the output nodes draw (latent grid, scatter, reconstructions) and the
- * latent metrics, computed here where tfjs runs and posted as a 'plots' message. Filled in by
- * src/train/plots.ts; until then nothing is posted.
+ * latent metrics, computed here where tfjs runs and posted as a 'plots' message (pixels and points
+ * only). While a run goes on, the session's schedule decides whether to draw now and whether to
+ * measure the metrics too (see plot-schedule.ts: at most 5 % of the run's time); 'forced' always
+ * draws both, unless this step was already drawn with its metrics.
  */
-async function postPlots(_s: Session): Promise<void> {
-  // e.g. const { plots, metrics } = await computePlots(tf, _s.program, _s.doc, { train, test: _s.data.test, classNames });
-  //      post({ type: 'plots', plots, metrics: metrics ?? null, step: _s.steps }, transferables);
+async function postPlots(s: Session, reason: PlotReason): Promise<void> {
+  while (plotting) await plotting;
+  if (!s.data || session !== s) return;
+  if (s.plottedStep === s.steps && (s.plottedMetrics || reason !== 'forced')) return;
+  const plan = s.schedule && reason !== 'forced' ? s.schedule.plan(performance.now(), reason) : { plots: true, metrics: true };
+  if (!plan.plots) return;
+  const data = s.data;
+  const work = (async () => {
+    const plotData = { train: data.train, test: data.test, classNames: data.classNames };
+    const t0 = performance.now();
+    const drawn = await computePlots(tf, s.program, s.doc, plotData, { metrics: false });
+    const t1 = performance.now();
+    const measured = plan.metrics ? await computePlots(tf, s.program, s.doc, plotData, { nodes: [] }) : null;
+    const t2 = performance.now();
+    s.schedule?.record(t2, t1 - t0, measured ? t2 - t1 : null);
+    s.plottedStep = s.steps;
+    s.plottedMetrics = !!measured;
+    const plotShare = s.schedule ? s.schedule.spentShare(t2) : undefined;
+    post(
+      {
+        type: 'plots',
+        plots: drawn.plots,
+        metrics: measured?.metrics ?? null,
+        step: s.steps,
+        key: s.key,
+        plotMs: t2 - t0,
+        plotShare,
+        skipped: [...drawn.skipped, ...(measured?.skipped ?? [])],
+      },
+      plotBuffers(drawn.plots),
+    );
+  })();
+  plotting = work.catch((e: unknown) => {
+    post({ type: 'notice', level: 'warning', text: `The plots could not be drawn: ${errorText(e)}` });
+  });
+  try {
+    await plotting;
+  } finally {
+    plotting = null;
+  }
+}
+
+/** Plots for a graph that is not training: its session when it is this graph's, else its saved weights. */
+async function plotsFor(msg: Extract<ToWorker, { type: 'plots' }>): Promise<void> {
+  const key = weightsKey(msg.doc);
+  if (session?.run) return; // A run draws by itself.
+  if (!session || session.key !== key) {
+    const record = await storage.get(key).catch(() => null);
+    if (!record) return;
+    await ensureBackend(msg.backend);
+    const program = compile(msg.doc, tf);
+    try {
+      loadWeights(tf, program, record.files as unknown as SavedModel);
+    } catch {
+      program.dispose();
+      return;
+    }
+    disposeSession();
+    const progress = record.progress;
+    session = { doc: msg.doc, key, program, run: null, settings: { ...msg.doc.training }, steps: progress.steps, epochs: progress.epochs, last: progress.losses, history: [], deviceLost: null, data: null };
+  }
+  const s = session;
+  // The current document (β or labels may differ from the session's; the weights are the same).
+  s.doc = msg.doc;
+  s.data ??= await dataset(msg.dataset, msg.baseUrl);
+  await postPlots(s, 'forced');
+}
+
+async function sendImage(msg: Extract<ToWorker, { type: 'image' }>): Promise<void> {
+  const data = await dataset(msg.dataset, msg.baseUrl);
+  if (msg.index >= data.test.count) return;
+  const pixels = data.test.pixels.slice(msg.index * IMAGE_SIZE, (msg.index + 1) * IMAGE_SIZE);
+  post({ type: 'image', dataset: msg.dataset, index: msg.index, pixels, label: data.test.labels[msg.index] }, [pixels.buffer]);
 }
 
 async function exportModel(doc: GraphDocument): Promise<void> {
@@ -261,6 +378,7 @@ async function importModel(msg: Extract<ToWorker, { type: 'import' }>): Promise<
     await storage.put({ progress, files: toFiles(await saveWeights(tf, program)) });
     disposeSession();
     session = { doc: msg.doc, key, program, run: null, settings: msg.doc.training, steps: 0, epochs: 0, last: null, history: [], deviceLost: null, data: null };
+    session.plottedStep = -1;
     post({ type: 'imported', ok: true, message: 'Weights loaded: training continues from them, and the plots show them.', progress });
   } catch (e) {
     program.dispose();
@@ -268,16 +386,30 @@ async function importModel(msg: Extract<ToWorker, { type: 'import' }>): Promise<
   }
 }
 
+/** Starting, importing and restoring plots replace the session: one at a time, in order. */
+let queue: Promise<void> = Promise.resolve();
+function inTurn(job: () => Promise<void>): Promise<void> {
+  const next = queue.then(job);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'start':
-      return start(msg);
+      return inTurn(() => start(msg));
+    case 'plots':
+      return inTurn(() => plotsFor(msg));
+    case 'image':
+      return sendImage(msg);
     case 'pause':
       if (session?.run) {
         session.run.pause();
         post({ type: 'phase', phase: 'paused' });
         // Paused between steps: a safe moment to save, so closing the tab now loses nothing.
-        await checkpoint(session);
+        const s = session;
+        await checkpoint(s);
+        await postPlots(s, 'forced');
       }
       return;
     case 'resume':
@@ -298,7 +430,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'export':
       return exportModel(msg.doc);
     case 'import':
-      return importModel(msg);
+      return inTurn(() => importModel(msg));
   }
 }
 

@@ -1,0 +1,125 @@
+// The output nodes in Chromium: train the β-VAE preset a few small steps on wasm, then every plot
+// (grid, scatter, reconstructions) is drawn — large in the Plots tab and small on its node — and
+// is not blank; the scatter's k-NN accuracy reads as a percentage; hovering a point shows its image.
+// Compare runs: two short trainings side by side, two scatters and two k-NN numbers.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openApp, startServer, type AppPage, type Server } from './harness';
+
+let server: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function withApp(run: (app: AppPage) => Promise<void>) {
+  const app = await openApp(browser, server);
+  try {
+    await app.page.goto(`${server.url}?backend=wasm`);
+    await app.page.waitForSelector('[data-testid="node"]');
+    await app.page.getByTestId('train-start').waitFor();
+    await run(app);
+    expect(app.errors).toEqual([]);
+  } finally {
+    await app.context.close();
+  }
+}
+
+async function fill(page: Page, values: [string, number][]) {
+  for (const [id, v] of values) {
+    await page.getByTestId(id).fill(String(v));
+    await page.getByTestId(id).press('Tab');
+  }
+}
+
+/** How a canvas looks: its size, how many distinct colours, and the share of pixels unlike its corner (the background). */
+function canvasStats(page: Page, testid: string) {
+  return page.getByTestId(testid).evaluate((el) => {
+    const c = el as HTMLCanvasElement;
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    const colours = new Set<number>();
+    let differ = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) differ++;
+    }
+    return { width: c.width, height: c.height, colours: colours.size, inked: differ / (d.length / 4) };
+  });
+}
+
+async function expectDrawn(page: Page, testid: string) {
+  const s = await canvasStats(page, testid);
+  expect(s.width, testid).toBeGreaterThan(20);
+  expect(s.colours, `${testid} has more than one colour`).toBeGreaterThan(1);
+  expect(s.inked, `${testid} is not all background`).toBeGreaterThan(0.01);
+}
+
+const PERCENT = /^\d{1,3}\.\d%$/;
+
+describe('plots', () => {
+  it('draws every output node of the β-VAE after a few steps, large and on the node; k-NN reads a percentage; hover shows the image', async () => {
+    await withApp(async ({ page }) => {
+      await fill(page, [
+        ['train-limit', 64],
+        ['train-batch', 16],
+        ['train-epochs', 1],
+      ]);
+      await page.getByTestId('train-start').click();
+      await page.getByTestId('progress').and(page.locator('[data-phase="done"]')).waitFor({ timeout: 90_000 });
+      await page.getByTestId('tab-plots').click();
+      for (const id of ['grid', 'scatter', 'recon']) {
+        await page.getByTestId(`plot-${id}`).waitFor({ timeout: 30_000 });
+        await expectDrawn(page, `plot-${id}`);
+        await expectDrawn(page, `plot-thumb-${id}`);
+      }
+      await expect(page.getByTestId('metric-knn-scatter').innerText()).resolves.toMatch(PERCENT);
+      await expect(page.getByTestId('plots-status').innerText()).resolves.toMatch(/drawn at step 4/);
+
+      // Hovering a scatter point shows its test image.
+      const scatter = page.getByTestId('plot-scatter');
+      const point = await scatter.evaluate((el) => {
+        const c = el as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        const box = c.getBoundingClientRect();
+        // A pixel of a dot: saturated (axes and text are grey).
+        for (let y = 0; y < c.height; y++)
+          for (let x = 0; x < c.width * 0.7; x++) {
+            const o = (y * c.width + x) * 4;
+            if (Math.max(d[o], d[o + 1], d[o + 2]) - Math.min(d[o], d[o + 1], d[o + 2]) > 80) return { x: box.left + (x * box.width) / c.width, y: box.top + (y * box.height) / c.height };
+          }
+        return null;
+      });
+      expect(point).not.toBeNull();
+      await page.mouse.move(point!.x, point!.y);
+      await page.getByTestId('plot-hover').waitFor({ timeout: 10_000 });
+      await expect(page.getByTestId('plot-hover').innerText()).resolves.toMatch(/#\d+/);
+    });
+  }, 150_000);
+
+  it('compares two graphs: two short trainings, two scatters and two k-NN numbers', async () => {
+    await withApp(async ({ page }) => {
+      await page.getByTestId('tab-compare').click();
+      await fill(page, [
+        ['compare-limit', 32],
+        ['compare-batch', 16],
+        ['compare-epochs', 1],
+      ]);
+      await page.getByTestId('compare-run').click();
+      await page.getByTestId('compare-run-b').and(page.locator('[data-phase="done"]')).waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId('compare-run-a').getAttribute('data-phase')).toBe('done');
+      for (const side of ['a', 'b']) {
+        await expectDrawn(page, `compare-plot-${side}-scatter`);
+        await expectDrawn(page, `compare-plot-${side}-grid`);
+        await expect(page.getByTestId(`compare-knn-${side}`).innerText()).resolves.toMatch(PERCENT);
+      }
+      await page.getByTestId('compare-loss').waitFor();
+      await page.getByTestId('compare-verdict').waitFor();
+    });
+  }, 150_000);
+});
