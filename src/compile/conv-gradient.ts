@@ -20,7 +20,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
-import { transposedConv } from './transposed-conv';
+import { subPixelTransposedConv, transposedConv } from './transposed-conv';
 
 type TF = typeof tfjs;
 type NamedGradientMap = ReturnType<GradConfig['gradFunc']>;
@@ -159,9 +159,12 @@ function conv2dGradConfig(tf: TF): GradConfig {
       const [x, filter] = saved as [Tensor4D, Tensor4D];
       const g = dy as Tensor4D;
       return {
-        // As tfjs's Conv2D_grad, conv2DBackpropInput(x.shape, dy, filter, strides, pad), but as a
-        // conv2d over the dilated dy: the Conv2DBackpropInput kernel is a naive loop on cpu and wasm.
-        x: () => transposedConv(tf, g, filter, x.shape, s.strides, s.pad),
+        // As tfjs's Conv2D_grad, conv2DBackpropInput(x.shape, dy, filter, strides, pad), but as
+        // stride-1 conv2ds: the Conv2DBackpropInput kernel is a naive loop on cpu and wasm.
+        x: () =>
+          s.strides[0] === s.strides[1]
+            ? subPixelTransposedConv(tf, g, filter, x.shape, s.strides[0], s.pad)
+            : transposedConv(tf, g, filter, x.shape, s.strides, s.pad),
         filter: () => filterGradient(tf, x, g, filter.shape, s.strides, s.pad),
       };
     },

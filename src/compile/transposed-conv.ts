@@ -49,6 +49,59 @@ export function transposedConv(
 }
 
 /**
+ * The same transposed convolution split into s² stride-1 convs, one per output phase (sub-pixel
+ * convolution): output row t gets kernel rows u ≡ t + padTop (mod s) only, so each phase is a small
+ * conv of the undilated input, and DepthToSpace interleaves the phases. No multiply lands on an
+ * inserted zero, so it does 1/s² of the dilated form's work. Square strides only.
+ */
+export function subPixelTransposedConv(
+  tf: TF,
+  x: Tensor4D,
+  filter: Tensor4D,
+  outShape: readonly [number, number, number, number],
+  stride: number,
+  pad: 'same' | 'valid',
+): Tensor4D {
+  const s = stride;
+  const [kh, kw, cout] = filter.shape;
+  const [b, h, w] = x.shape;
+  const [, oh, ow] = outShape;
+  if (s === 1) return transposedConv(tf, x, filter, outShape, 1, pad);
+  return tf.tidy(() => {
+    const before = (n: number, k: number, out: number) => (pad === 'same' ? Math.floor(Math.max((n - 1) * s + k - out, 0) / 2) : 0);
+    const pTop = before(h, kh, oh);
+    const pLeft = before(w, kw, ow);
+    // Phase outputs cover t + p = q·s + r for q < qn.
+    const qh = Math.ceil((oh + pTop) / s);
+    const qw = Math.ceil((ow + pLeft) / s);
+    // Kernel taps of phase r, nearest input last: w[r + (m − 1 − j)·s] for j < m.
+    const taps = (k: number, r: number): number[] => {
+      const m = Math.max(Math.ceil((k - r) / s), 0);
+      return Array.from({ length: m }, (_, j) => r + (m - 1 - j) * s);
+    };
+    const phases: Tensor4D[] = [];
+    for (let r = 0; r < s; r++)
+      for (let c = 0; c < s; c++) {
+        const rows = taps(kh, r);
+        const cols = taps(kw, c);
+        if (!rows.length || !cols.length) {
+          phases.push(tf.zeros([b, qh, qw, cout]));
+          continue;
+        }
+        // [mr, mc, cout, cin] → correlation kernel [mr, mc, cin, cout]
+        const sub = tf.transpose(tf.gather(tf.gather(filter, rows, 0), cols, 1), [0, 1, 3, 2]) as Tensor4D;
+        const padded = tf.pad(x, [[0, 0], [rows.length - 1, Math.max(qh - h, 0)], [cols.length - 1, Math.max(qw - w, 0)], [0, 0]]);
+        const y = tf.conv2d(padded, sub, 1, 'valid');
+        phases.push(y.shape[1] === qh && y.shape[2] === qw ? y : tf.slice(y, [0, 0, 0, 0], [b, qh, qw, cout]));
+      }
+    // DepthToSpace by reshape and transpose: wasm's DepthToSpace kernel is a slow loop.
+    const blocks = tf.reshape(tf.concat(phases, 3), [b, qh, qw, s, s, cout]);
+    const interleaved = tf.reshape(tf.transpose(blocks, [0, 1, 3, 2, 4, 5]), [b, qh * s, qw * s, cout]) as Tensor4D;
+    return tf.slice(interleaved, [0, pTop, pLeft, 0], [b, oh, ow, cout]);
+  });
+}
+
+/**
  * transposedConv with the gradients tfjs would use for tf.conv2dTranspose — a strided conv2d for
  * the input and the (fast, registered) filter gradient — instead of differentiating through the
  * zero-dilated tensors, which would cost more than the forward pass saves.
@@ -66,7 +119,7 @@ export function fastConv2dTranspose(
     const save = args[2] as unknown as (tensors: Tensor4D[]) => void;
     save([xi, k]);
     return {
-      value: transposedConv(tf, xi, k, outShape, strides, pad),
+      value: subPixelTransposedConv(tf, xi, k, outShape, strides, pad),
       gradFunc: (dy, saved) => {
         const [xs, ks] = saved as [Tensor4D, Tensor4D];
         const g = (Array.isArray(dy) ? dy[0] : dy) as Tensor4D;

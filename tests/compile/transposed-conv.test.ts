@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fastConv2dTranspose, transposedConv } from '../../src/compile/transposed-conv';
+import { fastConv2dTranspose, subPixelTransposedConv, transposedConv } from '../../src/compile/transposed-conv';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/compile/backend-node';
 import { deconvLength } from '../../nodes/conv2d-transpose';
@@ -26,6 +26,9 @@ describe('transposedConv and fastConv2dTranspose equal tf.conv2dTranspose', () =
               const where = `n=${n} k=${k} s=${s} ${pad}`;
               expect(ours.shape, where).toEqual(ref.shape);
               expect(tf.max(tf.abs(tf.sub(ours, ref))).dataSync()[0], where).toBeLessThan(1e-4);
+              const phased = subPixelTransposedConv(tf, x, w, out, s, pad);
+              expect(phased.shape, where).toEqual(ref.shape);
+              expect(tf.max(tf.abs(tf.sub(phased, ref))).dataSync()[0], `sub-pixel ${where}`).toBeLessThan(1e-4);
               const r = tf.randomNormal(out, 0, 1, 'float32', 9);
               const [gx1, gw1] = tf.grads((a, b) => tf.sum(tf.mul(tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, out, s, pad), r)))([x, w]);
               const [gx2, gw2] = tf.grads((a, b) => tf.sum(tf.mul(transposedConv(tf, a as tf.Tensor4D, b as tf.Tensor4D, out, s, pad), r)))([x, w]);
