@@ -3,7 +3,11 @@
 // work is done only when, counting its expected cost (its last measured time), all the drawing
 // done since the run began stays within `share` of the time since the run began. Between epochs
 // that is the only condition; during an epoch, draws are also at least `minGapMs` apart. The end
-// of a run, a pause, a stop and a restore always draw (they are "forced"). Pure: no tfjs, no clock.
+// of a run, a pause, a stop and a restore always draw (they are "forced"); they happen while no
+// training runs, so they do not count against its time, and neither does time spent paused.
+// The first draw's cost is unknown until measured, so the first draw (≥ minGapMs in, without the
+// metrics) may overshoot the share for a while; the later ones pace themselves to bring it back.
+// Pure: no tfjs, no clock.
 
 export interface PlotScheduleOptions {
   /** The most of the run's time drawing may take (default 0.05). */
@@ -54,9 +58,26 @@ export class PlotSchedule {
     return { plots, metrics };
   }
 
-  /** Record what a draw cost; `endMs` is when it finished. */
-  record(endMs: number, plotsMs: number, metricsMs: number | null): void {
-    this.spentMs += plotsMs + (metricsMs ?? 0);
+  private pausedAt: number | null = null;
+
+  /** Training paused: the time until `resume` is not the run's. */
+  pause(nowMs: number): void {
+    this.pausedAt ??= nowMs;
+  }
+
+  resume(nowMs: number): void {
+    if (this.pausedAt === null) return;
+    this.startMs += nowMs - this.pausedAt;
+    this.lastEndMs += nowMs - this.pausedAt;
+    this.pausedAt = null;
+  }
+
+  /** Record what a draw cost; `endMs` is when it finished. A forced draw (training not running) updates the costs only. */
+  record(endMs: number, plotsMs: number, metricsMs: number | null, forced = false): void {
+    if (forced) {
+      // Its time is not the run's: move the run's clock past it (a pause already does).
+      if (this.pausedAt === null) this.startMs += plotsMs + (metricsMs ?? 0);
+    } else this.spentMs += plotsMs + (metricsMs ?? 0);
     this.plotsCostMs = plotsMs;
     if (metricsMs !== null) {
       this.metricsCostMs = metricsMs;
@@ -67,7 +88,7 @@ export class PlotSchedule {
 
   /** The share of the run's time spent drawing so far (0–1). */
   spentShare(nowMs: number): number {
-    const elapsed = nowMs - this.startMs;
+    const elapsed = (this.pausedAt ?? nowMs) - this.startMs;
     return elapsed > 0 ? this.spentMs / elapsed : 0;
   }
 

@@ -294,7 +294,7 @@ async function postPlots(s: Session, reason: PlotReason): Promise<void> {
     const t1 = performance.now();
     const measured = plan.metrics ? await computePlots(tf, s.program, s.doc, plotData, { nodes: [] }) : null;
     const t2 = performance.now();
-    s.schedule?.record(t2, t1 - t0, measured ? t2 - t1 : null);
+    s.schedule?.record(t2, t1 - t0, measured ? t2 - t1 : null, reason === 'forced');
     s.plottedStep = s.steps;
     s.plottedMetrics = !!measured;
     const plotShare = s.schedule ? s.schedule.spentShare(t2) : undefined;
@@ -408,12 +408,14 @@ async function handle(msg: ToWorker): Promise<void> {
         post({ type: 'phase', phase: 'paused' });
         // Paused between steps: a safe moment to save, so closing the tab now loses nothing.
         const s = session;
+        s.schedule?.pause(performance.now());
         await checkpoint(s);
         await postPlots(s, 'forced');
       }
       return;
     case 'resume':
       if (session?.run) {
+        session.schedule?.resume(performance.now());
         session.run.resume();
         post({ type: 'phase', phase: 'training' });
       }

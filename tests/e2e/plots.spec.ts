@@ -99,6 +99,16 @@ describe('plots', () => {
       await page.mouse.move(point!.x, point!.y);
       await page.getByTestId('plot-hover').waitFor({ timeout: 10_000 });
       await expect(page.getByTestId('plot-hover').innerText()).resolves.toMatch(/#\d+/);
+
+      // After a reload, the saved weights are drawn again (no training needed).
+      const knn = await page.getByTestId('metric-knn-scatter').innerText();
+      await page.reload();
+      await page.getByTestId('tab-plots').click();
+      for (const id of ['grid', 'scatter', 'recon']) {
+        await page.getByTestId(`plot-${id}`).waitFor({ timeout: 30_000 });
+        await expectDrawn(page, `plot-${id}`);
+      }
+      await expect(page.getByTestId('metric-knn-scatter').innerText()).resolves.toBe(knn);
     });
   }, 150_000);
 

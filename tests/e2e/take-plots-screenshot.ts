@@ -1,0 +1,60 @@
+// Takes the README's plots screenshots after short real runs on wasm, and prints what drawing cost:
+//  - docs/plots.png: the β-VAE preset trained on the first LIMIT images for EPOCHS epochs, Plots tab;
+//  - docs/compare.png: Compare runs (β = 10 vs β = 0) with the same settings.
+// Run after a build: `npx vite build && npx tsx tests/e2e/take-plots-screenshot.ts [limit] [epochs]`.
+import { resolve } from 'node:path';
+import { launchBrowser, openApp, ROOT, startServer } from './harness';
+
+const LIMIT = Number(process.argv[2] ?? 5000);
+const EPOCHS = Number(process.argv[3] ?? 2);
+const BATCH = 128;
+
+const server = await startServer();
+const browser = await launchBrowser();
+try {
+  const { page } = await openApp(browser, server);
+  await page.goto(`${server.url}?backend=wasm`);
+  await page.getByTestId('train-start').waitFor();
+  for (const [id, v] of [
+    ['train-limit', LIMIT],
+    ['train-batch', BATCH],
+    ['train-epochs', EPOCHS],
+  ] as const) {
+    await page.getByTestId(id).fill(String(v));
+    await page.getByTestId(id).press('Tab');
+  }
+  await page.getByTestId('tab-plots').click();
+  await page.getByTestId('train-start').evaluate((b) => (b as HTMLButtonElement).click());
+  const t0 = Date.now();
+  let last = '';
+  while ((await page.getByTestId('progress').getAttribute('data-phase')) !== 'done') {
+    const s = await page.getByTestId('plots-status').innerText();
+    if (s !== last) console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s  ${s}`);
+    last = s;
+    await page.waitForTimeout(250);
+  }
+  await page.waitForTimeout(500);
+  console.log(`done: ${await page.getByTestId('plots-status').innerText()}; k-NN ${await page.getByTestId('metric-knn-scatter').innerText()}`);
+  console.log(`progress: ${await page.getByTestId('progress').innerText()}`);
+  await page.mouse.move(640, 790);
+  await page.screenshot({ path: resolve(ROOT, 'docs/plots.png') });
+
+  await page.getByTestId('tab-compare').click();
+  for (const [id, v] of [
+    ['compare-limit', LIMIT],
+    ['compare-batch', BATCH],
+    ['compare-epochs', EPOCHS],
+  ] as const) {
+    await page.getByTestId(id).fill(String(v));
+    await page.getByTestId(id).press('Tab');
+  }
+  await page.getByTestId('compare-run').click();
+  await page.getByTestId('compare-run-b').and(page.locator('[data-phase="done"]')).waitFor({ timeout: 1_200_000 });
+  await page.waitForTimeout(500);
+  for (const side of ['a', 'b'])
+    console.log(`compare ${side}: k-NN ${await page.getByTestId(`compare-knn-${side}`).innerText()}, KL ${await page.getByTestId(`compare-kl-${side}`).innerText()}`);
+  await page.screenshot({ path: resolve(ROOT, 'docs/compare.png') });
+} finally {
+  await browser.close();
+  await server.stop();
+}

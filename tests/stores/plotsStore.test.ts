@@ -1,0 +1,136 @@
+import { createPinia, setActivePinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { nextTick } from 'vue';
+import { useGraphStore } from '../../src/stores/graphStore';
+import { emptyPlotSet, foldPlots, usePlotsStore } from '../../src/stores/plotsStore';
+import { useCompareStore } from '../../src/stores/compareStore';
+import { configureTraining, useTrainingStore } from '../../src/stores/trainingStore';
+import type { LatentMetrics, LatentScatterPlot, ReconstructionsPlot } from '../../src/train/plot-types';
+import type { FromWorker, ToWorker, WorkerPort } from '../../src/worker/protocol';
+import { memoryWeights, weightsKey, type WeightsStorage } from '../../src/worker/saved-weights';
+
+class FakeWorker implements WorkerPort {
+  sent: ToWorker[] = [];
+  terminated = false;
+  private listeners: ((e: MessageEvent) => void)[] = [];
+  postMessage(message: ToWorker) {
+    this.sent.push(structuredClone(message));
+  }
+  addEventListener(type: 'message' | 'error', listener: ((e: MessageEvent) => void) | ((e: ErrorEvent) => void)) {
+    if (type === 'message') this.listeners.push(listener as (e: MessageEvent) => void);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  emit(message: FromWorker) {
+    for (const l of this.listeners) l({ data: structuredClone(message) } as MessageEvent);
+  }
+}
+
+let workers: FakeWorker[];
+let storage: WeightsStorage;
+beforeEach(() => {
+  workers = [];
+  storage = memoryWeights();
+  configureTraining({
+    createWorker: () => {
+      const w = new FakeWorker();
+      workers.push(w);
+      return w;
+    },
+    storage,
+    baseUrl: '/',
+    search: '',
+  });
+  setActivePinia(createPinia());
+});
+
+const recon = (nodeId: string, v: number): ReconstructionsPlot => ({ kind: 'reconstructions', nodeId, count: 1, image: { width: 2, height: 1, pixels: new Uint8ClampedArray([v, v]) } });
+const scatter = (nodeId: string): LatentScatterPlot => ({
+  kind: 'latent-scatter',
+  nodeId,
+  points: new Float32Array([0, 1, 2, 3]),
+  labels: new Uint8Array([0, 1]),
+  imageIndex: new Uint32Array([0, 1]),
+  classNames: ['a', 'b'],
+  axes: ['z[0]', 'z[1]'],
+  projection: 'dims',
+  latentDims: 2,
+});
+const metrics = (knn: number): LatentMetrics => ({ knnAccuracy: knn, k: 5, meanPerDim: [0, 0], variancePerDim: [1, 1], klPerDim: [0.5, 0.25], trainSamples: 10, testSamples: 5 });
+
+describe('foldPlots', () => {
+  it('keeps the latest plot per node, and the last metrics when a drawing did not measure them', () => {
+    let set = foldPlots(emptyPlotSet(), { type: 'plots', plots: [recon('recon', 1), scatter('scatter')], metrics: metrics(0.5), step: 3, key: 'k' });
+    set = foldPlots(set, { type: 'plots', plots: [recon('recon', 2)], metrics: null, step: 5, key: 'k' });
+    expect(set.step).toBe(5);
+    expect((set.byNode.recon as ReconstructionsPlot).image.pixels[0]).toBe(2);
+    expect(set.byNode.scatter.kind).toBe('latent-scatter');
+    expect(set.metrics?.knnAccuracy).toBe(0.5);
+    // Another graph's plots replace all.
+    set = foldPlots(set, { type: 'plots', plots: [recon('r2', 9)], metrics: null, step: 1, key: 'other' });
+    expect(Object.keys(set.byNode)).toEqual(['r2']);
+    expect(set.metrics).toBeNull();
+  });
+});
+
+describe('plots store', () => {
+  it("shows the worker's plots of the graph on screen, and asks for test images once", async () => {
+    const training = useTrainingStore();
+    const plots = usePlotsStore();
+    training.start();
+    const w = workers[0];
+    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.529), step: 4, key: training.key, plotMs: 12, plotShare: 0.01 });
+    expect(plots.byNode.scatter?.kind).toBe('latent-scatter');
+    expect(plots.metrics?.knnAccuracy).toBe(0.529);
+    expect(plots.plotShare).toBe(0.01);
+    expect(plots.image(7)).toBeNull();
+    expect(plots.image(7)).toBeNull();
+    expect(w.sent.filter((m) => m.type === 'image')).toHaveLength(1);
+    w.emit({ type: 'image', dataset: 'fashion-mnist', index: 7, label: 3, pixels: new Uint8Array(784).fill(5) });
+    expect(plots.image(7)?.label).toBe(3);
+    // Plots of another graph are not shown for this one.
+    w.emit({ type: 'plots', plots: [scatter('x')], metrics: null, step: 1, key: 'graph-other' });
+    expect(plots.byNode).toEqual({});
+    await nextTick();
+  });
+
+  it('asks the worker to draw saved weights after a reload', async () => {
+    const graph = useGraphStore();
+    await storage.put({
+      progress: { key: weightsKey(graph.doc), steps: 6, epochs: 1, losses: { total: 1 }, savedAt: 1, backend: 'wasm' },
+      files: { json: {}, weights: new ArrayBuffer(0) },
+    });
+    const training = useTrainingStore();
+    usePlotsStore();
+    await training.loadingSaved;
+    await nextTick();
+    const ask = workers[0]?.sent.find((m) => m.type === 'plots');
+    expect(ask).toBeTruthy();
+    expect(ask && ask.type === 'plots' && ask.dataset).toBe('fashion-mnist');
+  });
+});
+
+describe('compare store', () => {
+  it('trains A then B in a worker of its own, without saving, and says which separates the classes better', () => {
+    const compare = useCompareStore();
+    compare.settings = { limit: 32, epochs: 1, batchSize: 16 };
+    compare.run();
+    const w = workers[0];
+    const first = w.sent[0];
+    expect(first.type === 'start' && first.persist === false && first.resume === false && first.settings.limit === 32).toBe(true);
+    expect(first.type === 'start' && first.doc.nodes.find((n) => n.id === 'beta')?.params.beta).toBe(10);
+    w.emit({ type: 'steps', steps: [{ epoch: 1, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 2, losses: { total: 3 }, samplesPerSecond: 1, elapsedMs: 5 }], memory: { numTensors: 1, numBytes: 1, numBytesInGPU: null } });
+    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.7), step: 2, key: 'a' });
+    w.emit({ type: 'done', result: { status: 'done', steps: 2, epochs: 1 } });
+    const second = w.sent[1];
+    expect(second.type === 'start' && second.doc.nodes.find((n) => n.id === 'beta')?.params.beta).toBe(0);
+    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.5), step: 2, key: 'b' });
+    w.emit({ type: 'done', result: { status: 'done', steps: 2, epochs: 1 } });
+    expect(compare.runs?.map((r) => r.phase)).toEqual(['done', 'done']);
+    expect(compare.runs?.[0].losses).toEqual([{ step: 1, total: 3 }]);
+    expect(compare.verdict).toEqual({ better: 0, a: 0.7, b: 0.5 });
+    expect(w.terminated).toBe(true);
+    expect(compare.running).toBe(false);
+  });
+});
