@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend, type NodeBackendName } from '../src/compile/backend-node';
-import { compile } from '../src/compile/compile';
+import { compile, type CompileOptions } from '../src/compile/compile';
 import { analyze } from '../src/graph/analyze';
 import type { GraphDocument } from '../src/graph/document';
 import { parse } from '../src/graph/parse';
@@ -62,8 +62,8 @@ function throughput(batch: number, steps: number, step: () => void, runs = RUNS)
   return Array.from({ length: runs }, once);
 }
 
-function compiledStep(doc: GraphDocument, images: ImageSet, batch: number) {
-  const program = compile(doc, tf);
+function compiledStep(doc: GraphDocument, images: ImageSet, batch: number, options: CompileOptions = {}) {
+  const program = compile(doc, tf, options);
   const optimizer = createOptimizer(tf, 'rmsprop', 0.001);
   const floats = toFloats(images, Array.from({ length: batch }, (_, i) => i));
   return {
@@ -113,15 +113,17 @@ async function compileOverhead(images: ImageSet) {
 async function nodeBackends(images: ImageSet): Promise<number> {
   console.error('2. Node backends (the compiled β-VAE)');
   const doc = presetDoc('beta-vae');
-  const configs: [NodeBackendName, string, number, number][] = [
-    ['cpu-stock', 'cpu, stock tfjs', 16, 1],
-    ['cpu', 'cpu + filter-gradient and transposed-conv rewrite', 128, 1],
-    ['wasm', 'wasm + rewrite (1 thread)', 128, 3],
+  const configs: [NodeBackendName, string, number, number, CompileOptions][] = [
+    ['cpu-stock', 'cpu, stock tfjs', 16, 1, { transposedConv: 'tfjs' }],
+    ['cpu', 'cpu + filter-gradient rewrite', 32, 1, { transposedConv: 'tfjs' }],
+    ['cpu', 'cpu + filter gradient + phase transposed conv', 128, 1, {}],
+    ['wasm', 'wasm + filter-gradient rewrite (1 thread)', 128, 2, { transposedConv: 'tfjs' }],
+    ['wasm', 'wasm + filter gradient + phase transposed conv (1 thread)', 128, 3, {}],
   ];
   let best = 0;
-  for (const [backend, name, batch, steps] of configs) {
+  for (const [backend, name, batch, steps, options] of configs) {
     await useNodeBackend(tf, backend);
-    const s = compiledStep(doc, images, batch);
+    const s = compiledStep(doc, images, batch, options);
     const f = summarise('node', name, 'samples/s', throughput(batch, steps, s.step), `batch ${batch}`);
     best = Math.max(best, f.median);
     s.dispose();

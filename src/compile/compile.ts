@@ -64,13 +64,22 @@ export function blockingDiagnostics(doc: GraphDocument, analysis: Analysis): Dia
   return analysis.diagnostics.filter((d) => !d.node || needed.has(d.node) || !doc.nodes.some((n) => n.id === d.node));
 }
 
-export function compile(doc: GraphDocument, tf: Tf): Program {
+export interface CompileOptions {
+  /**
+   * How transposed convs run: 'phases' (stride-1 convs, one per output phase) or tfjs's own kernel.
+   * Default: phases on cpu and wasm, where tfjs's kernel is a naive loop; tfjs's on GPUs.
+   */
+  transposedConv?: 'phases' | 'tfjs';
+}
+
+export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}): Program {
   const analysis = analyze(doc);
   const blocking = blockingDiagnostics(doc, analysis);
   if (blocking.length) throw new CompileError(blocking);
 
   // tfjs's transposed-conv kernel is a naive loop on cpu and wasm; a conv2d over dilated input is not.
-  const conv2dTranspose: BuildContext['conv2dTranspose'] = ['cpu', 'wasm'].includes(tf.getBackend())
+  const phases = (options.transposedConv ?? (['cpu', 'wasm'].includes(tf.getBackend()) ? 'phases' : 'tfjs')) === 'phases';
+  const conv2dTranspose: BuildContext['conv2dTranspose'] = phases
     ? (x, filter, outShape, strides, pad) => fastConv2dTranspose(tf, x, filter, outShape, strides, pad)
     : (x, filter, outShape, strides, pad) => tf.conv2dTranspose(x, filter, outShape, strides, pad);
   const byId = new Map<string, GraphNode>(doc.nodes.map((n) => [n.id, n]));
