@@ -94,5 +94,13 @@ export const usePlotsStore = defineStore('plots', () => {
     { immediate: true },
   );
 
+  // Reset weights: the plots of the forgotten weights go too.
+  watch(
+    () => training.saved,
+    (saved, before) => {
+      if (!saved && before && !training.active && current.value.key === before.key) current.value = emptyPlotSet();
+    },
+  );
+
   return { current, byNode, metrics, plotMs, plotShare, imageRevision, image };
 });

@@ -111,6 +111,24 @@ describe('plots store', () => {
   });
 });
 
+describe('plots store: reset weights', () => {
+  it('forgets the plots with the weights', async () => {
+    const graph = useGraphStore();
+    const key = weightsKey(graph.doc);
+    await storage.put({ progress: { key, steps: 6, epochs: 1, losses: { total: 1 }, savedAt: 1, backend: 'wasm' }, files: { json: {}, weights: new ArrayBuffer(0) } });
+    const training = useTrainingStore();
+    const plots = usePlotsStore();
+    await training.loadingSaved;
+    await nextTick();
+    workers[0].emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.4), step: 6, key });
+    expect(plots.byNode.scatter).toBeTruthy();
+    await training.forgetWeights();
+    await nextTick();
+    expect(plots.byNode).toEqual({});
+    expect(plots.metrics).toBeNull();
+  });
+});
+
 describe('compare store', () => {
   it('trains A then B in a worker of its own, without saving, and says which separates the classes better', () => {
     const compare = useCompareStore();
