@@ -62,6 +62,10 @@ export const useCompareStore = defineStore('compare', () => {
   let maxSteps: number | undefined;
   let worker: WorkerPort | null = null;
   let current = 0;
+  /** The run just started: messages belong to it from its first 'phase' on (the previous run's last plots come before). */
+  let next: number | null = null;
+  /** The last run is done: its last plots follow, then the worker is let go. */
+  let finishing = false;
   let stopping = false;
 
   function titleOf(s: CompareSource): string {
@@ -100,7 +104,8 @@ export const useCompareStore = defineStore('compare', () => {
 
   function startRun(i: number) {
     if (!runs.value || !worker) return;
-    current = i;
+    if (i === 0) current = 0;
+    else next = i;
     const doc = JSON.parse(JSON.stringify(docOf(sources.value[i]))) as GraphDocument;
     update(i, { phase: 'running', detail: 'starting' });
     worker.postMessage({
@@ -116,12 +121,17 @@ export const useCompareStore = defineStore('compare', () => {
   }
 
   function finish() {
+    finishing = false;
     running.value = false;
     worker?.terminate();
     worker = null;
   }
 
   function receive(msg: FromWorker) {
+    if (msg.type === 'phase' && next !== null) {
+      current = next;
+      next = null;
+    }
     const i = current;
     const run = runs.value?.[i];
     if (!run) return;
@@ -145,11 +155,12 @@ export const useCompareStore = defineStore('compare', () => {
       }
       case 'plots':
         update(i, { plots: foldPlots(run.plots, msg) });
+        if (finishing && next === null) finish();
         return;
       case 'done':
         update(i, { phase: msg.result.status === 'failed' ? 'failed' : msg.result.status, detail: msg.result.message ?? null });
         if (msg.result.status === 'done' && i === 0 && !stopping) startRun(1);
-        else finish();
+        else finishing = true;
         return;
       case 'error':
         update(i, { phase: 'failed', detail: msg.message });
@@ -165,6 +176,8 @@ export const useCompareStore = defineStore('compare', () => {
     if (running.value) return;
     maxSteps = opts.maxSteps;
     stopping = false;
+    finishing = false;
+    next = null;
     runs.value = [newRun(titleOf(sources.value[0])), newRun(titleOf(sources.value[1]))];
     const w = trainingEnvironment().createWorker();
     w.addEventListener('message', (e: MessageEvent) => {

@@ -254,10 +254,11 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   if (result) {
     post({ type: 'phase', phase: 'saving' });
     await checkpoint(s);
-    // The end of a run (done or stopped) always draws, before 'done', so the page has the final plots.
+    post({ type: 'done', result: { ...result, steps: s.steps, epochs: s.epochs } });
+    // The end of a run (done or stopped) always draws: right after 'done' (a 'plots' message always
+    // follows it), so that a slow backend's last draw does not hold up the end of the run.
     await postPlots(s, 'forced');
     s.schedule = null;
-    post({ type: 'done', result: { ...result, steps: s.steps, epochs: s.epochs } });
   }
 }
 
@@ -283,7 +284,11 @@ let plotting: Promise<void> | null = null;
 async function postPlots(s: Session, reason: PlotReason): Promise<void> {
   while (plotting) await plotting;
   if (!s.data || session !== s) return;
-  if (s.plottedStep === s.steps && (s.plottedMetrics || reason !== 'forced')) return;
+  if (s.plottedStep === s.steps && (s.plottedMetrics || reason !== 'forced')) {
+    // Already drawn at this step: a forced draw says so with an empty message (the page keeps what it has).
+    if (reason === 'forced') post({ type: 'plots', plots: [], metrics: null, step: s.steps, key: s.key });
+    return;
+  }
   const plan = s.schedule && reason !== 'forced' ? s.schedule.plan(performance.now(), reason) : { plots: true, metrics: true };
   if (!plan.plots) return;
   const data = s.data;

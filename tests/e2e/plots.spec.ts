@@ -121,8 +121,14 @@ describe('plots', () => {
         ['compare-epochs', 1],
       ]);
       await page.getByTestId('compare-run').click();
-      await page.getByTestId('compare-run-b').and(page.locator('[data-phase="done"]')).waitFor({ timeout: 120_000 });
+      // Both done and the worker let go (after B's last plots).
+      await page.waitForFunction(
+    () => !!document.querySelector('[data-testid="compare-run"]') && document.querySelector('[data-testid="compare-run-b"]')?.getAttribute('data-phase') === 'done',
+    undefined,
+    { timeout: 120_000 },
+  );
       expect(await page.getByTestId('compare-run-a').getAttribute('data-phase')).toBe('done');
+      expect(await page.getByTestId('compare-run-b').getAttribute('data-phase')).toBe('done');
       for (const side of ['a', 'b']) {
         await expectDrawn(page, `compare-plot-${side}-scatter`);
         await expectDrawn(page, `compare-plot-${side}-grid`);

@@ -49,7 +49,11 @@ try {
     await page.getByTestId(id).press('Tab');
   }
   await page.getByTestId('compare-run').click();
-  await page.getByTestId('compare-run-b').and(page.locator('[data-phase="done"]')).waitFor({ timeout: 1_200_000 });
+  await page.waitForFunction(
+    () => !!document.querySelector('[data-testid="compare-run"]') && document.querySelector('[data-testid="compare-run-b"]')?.getAttribute('data-phase') === 'done',
+    undefined,
+    { timeout: 1_200_000 },
+  );
   await page.waitForTimeout(500);
   for (const side of ['a', 'b'])
     console.log(`compare ${side}: k-NN ${await page.getByTestId(`compare-knn-${side}`).innerText()}, KL ${await page.getByTestId(`compare-kl-${side}`).innerText()}`);
