@@ -187,13 +187,24 @@ function renderGrid(plot: LatentGridPlot, opts: RenderOptions): RenderedPlot {
   const r = new Raster(left + imgW + right, top + imgH + bottom);
   r.grey(plot.image, left, top, s);
   r.outline(left, top, imgW, imgH, INK);
+  // Every tile gets a tick; a label only where it clears the last one drawn (small tiles, many of them).
+  let clearX = -Infinity;
+  let clearY = -Infinity;
   for (let i = 0; i < plot.n; i++) {
     const cx = Math.round(left + (i + 0.5) * tileW);
     r.rect(cx, top + imgH + 1, Math.max(1, ts >> 1), tick, INK);
-    r.text(cx - Math.floor(textWidth(xl[i], ts) / 2), top + imgH + 1 + tick + gap, xl[i], INK, ts);
+    const lx = cx - Math.floor(textWidth(xl[i], ts) / 2);
+    if (lx >= clearX) {
+      r.text(lx, top + imgH + 1 + tick + gap, xl[i], INK, ts);
+      clearX = lx + textWidth(xl[i], ts) + gap;
+    }
     const cy = Math.round(top + (i + 0.5) * tileH);
     r.rect(left - 1 - tick, cy, tick, Math.max(1, ts >> 1), INK);
-    r.text(left - 1 - tick - gap - textWidth(yl[i], ts), cy - Math.floor(charH / 2), yl[i], INK, ts);
+    const ly = cy - Math.floor(charH / 2);
+    if (ly >= clearY) {
+      r.text(left - 1 - tick - gap - textWidth(yl[i], ts), ly, yl[i], INK, ts);
+      clearY = ly + charH + gap;
+    }
   }
   const xName = `z[${plot.dimX}]`;
   const yName = `z[${plot.dimY}]`;
