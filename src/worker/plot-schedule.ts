@@ -35,6 +35,19 @@ export class PlotSchedule {
   private metricsCostMs = 0;
   /** Whether metrics were ever measured this run. */
   private measured = false;
+  /** Before the first draw is measured: its cost guessed from the training steps' pace. */
+  private priorMs = 0;
+
+  /**
+   * Guesses a draw's cost before one is measured, from the pace of training: a draw runs the model
+   * forward on `images` images (the scatter's, the grid's, the reconstructions'); a training step
+   * costs ~30× more per image than that (forward and backward through encoder and decoder; measured
+   * on wasm: 5 ms against 0.15 ms an image). So a slow backend (a software GPU) does not stall on
+   * a first draw it cannot afford.
+   */
+  estimate(stepMs: number, batchSize: number, images: number): void {
+    this.priorMs = (stepMs / Math.max(1, batchSize)) * images / 30;
+  }
 
   constructor(nowMs: number, opts: PlotScheduleOptions = {}) {
     this.share = opts.share ?? 0.05;
@@ -52,7 +65,7 @@ export class PlotSchedule {
   plan(nowMs: number, reason: PlotReason): PlotPlan {
     if (reason === 'forced') return { plots: true, metrics: true };
     if (reason === 'tick' && nowMs - this.lastEndMs < this.minGapMs) return { plots: false, metrics: false };
-    const plots = this.affordable(nowMs, this.plotsCostMs);
+    const plots = this.affordable(nowMs, this.plotsCostMs || this.priorMs);
     // Metrics only with plots, and only when both fit (the first time: once the plots have been measured).
     const metrics = plots && (this.measured || this.plotsCostMs > 0) && this.affordable(nowMs, this.plotsCostMs + this.metricsCostMs);
     return { plots, metrics };

@@ -201,6 +201,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
 
   post({ type: 'phase', phase: 'training' });
   s.schedule = new PlotSchedule(performance.now());
+  const drawnImages = imagesPerDraw(msg.doc);
   s.plottedStep = -1;
   const run = train({
     tf,
@@ -217,6 +218,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
       s.history = thin([...s.history, { step: report.step, losses: r.losses }]);
       pending.push(report);
       if (performance.now() - lastPost >= POST_EVERY_MS) flush();
+      s.schedule?.estimate(r.elapsedMs / Math.max(1, r.step), batchSize, drawnImages);
       if (s.schedule?.plan(performance.now(), 'tick').plots) {
         flush();
         await postPlots(s, 'tick');
@@ -270,6 +272,18 @@ function plotBuffers(plots: Plot[]): Transferable[] {
     else out.add(p.image.pixels.buffer as ArrayBuffer);
   }
   return [...out];
+}
+
+/** How many images one draw runs the model on (the scatter's samples, the grid's n², the reconstructions'). */
+function imagesPerDraw(doc: GraphDocument): number {
+  let n = 0;
+  for (const node of doc.nodes) {
+    const p = node.params;
+    if (node.type === 'latent-scatter') n += Math.min(Number(p.samples ?? 5000), 10000);
+    else if (node.type === 'latent-grid') n += Number(p.n ?? 10) ** 2;
+    else if (node.type === 'reconstructions') n += 2 * Number(p.count ?? 8);
+  }
+  return n;
 }
 
 let plotting: Promise<void> | null = null;

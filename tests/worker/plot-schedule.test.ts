@@ -75,3 +75,15 @@ describe('plot schedule: pauses and forced draws', () => {
     expect(s.spentShare(64_000)).toBeCloseTo(100 / 7000);
   });
 });
+
+describe('plot schedule: a guessed first cost', () => {
+  it('does not draw before its guessed cost fits (a software GPU: seconds a step)', () => {
+    const s = new PlotSchedule(0);
+    s.estimate(5000, 4, 5116);
+    expect(s.plan(60_000, 'epoch').plots).toBe(false);
+    const fast = new PlotSchedule(0);
+    fast.estimate(650, 128, 5116);
+    expect(fast.plan(5000, 'tick').plots).toBe(false);
+    expect(fast.plan(20_000, 'tick').plots).toBe(true);
+  });
+});
