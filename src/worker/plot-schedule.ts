@@ -37,6 +37,7 @@ export class PlotSchedule {
   private measured = false;
   /** Before the first draw is measured: its cost guessed from the training steps' pace. */
   private priorMs = 0;
+  private metricsPriorMs = 0;
 
   /**
    * Guesses a draw's cost before one is measured, from the pace of training: a draw runs the model
@@ -45,8 +46,10 @@ export class PlotSchedule {
    * on wasm: 5 ms against 0.15 ms an image). So a slow backend (a software GPU) does not stall on
    * a first draw it cannot afford.
    */
-  estimate(stepMs: number, batchSize: number, images: number): void {
-    this.priorMs = (stepMs / Math.max(1, batchSize)) * images / 30;
+  estimate(stepMs: number, batchSize: number, images: number, metricsImages = 6000): void {
+    const perImage = stepMs / Math.max(1, batchSize) / 30;
+    this.priorMs = perImage * images;
+    this.metricsPriorMs = perImage * metricsImages;
   }
 
   constructor(nowMs: number, opts: PlotScheduleOptions = {}) {
@@ -67,7 +70,7 @@ export class PlotSchedule {
     if (reason === 'tick' && nowMs - this.lastEndMs < this.minGapMs) return { plots: false, metrics: false };
     const plots = this.affordable(nowMs, this.plotsCostMs || this.priorMs);
     // Metrics only with plots, and only when both fit (the first time: once the plots have been measured).
-    const metrics = plots && (this.measured || this.plotsCostMs > 0) && this.affordable(nowMs, this.plotsCostMs + this.metricsCostMs);
+    const metrics = plots && (this.measured || this.plotsCostMs > 0) && this.affordable(nowMs, (this.plotsCostMs || this.priorMs) + (this.measured ? this.metricsCostMs : this.metricsPriorMs));
     return { plots, metrics };
   }
 

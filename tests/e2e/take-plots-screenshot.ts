@@ -1,7 +1,7 @@
 // Takes the README's plots screenshots after short real runs on wasm, and prints what drawing cost:
 //  - docs/plots.png: the β-VAE preset trained on the first LIMIT images for EPOCHS epochs, Plots tab;
 //  - docs/compare.png: Compare runs (β = 10 vs β = 0) with the same settings.
-// Run after a build: `npx vite build && npx tsx tests/e2e/take-plots-screenshot.ts [limit] [epochs]`.
+// Run after a build: `npx vite build && npx tsx tests/e2e/take-plots-screenshot.ts [limit] [epochs] [no-compare]`.
 import { resolve } from 'node:path';
 import { launchBrowser, openApp, ROOT, startServer } from './harness';
 
@@ -33,12 +33,14 @@ try {
     last = s;
     await page.waitForTimeout(250);
   }
-  await page.waitForTimeout(500);
+  // The last draw follows 'done'.
+  await page.waitForFunction(() => /drawn at step (\d+)/.exec(document.querySelector('[data-testid="plots-status"]')?.textContent ?? '')?.[1] === document.querySelector('[data-testid="progress"]')?.getAttribute('data-step'), undefined, { timeout: 120_000 });
   console.log(`done: ${await page.getByTestId('plots-status').innerText()}; k-NN ${await page.getByTestId('metric-knn-scatter').innerText()}`);
   console.log(`progress: ${await page.getByTestId('progress').innerText()}`);
   await page.mouse.move(640, 790);
   await page.screenshot({ path: resolve(ROOT, 'docs/plots.png') });
 
+  if (process.argv[4] !== 'no-compare') {
   await page.getByTestId('tab-compare').click();
   for (const [id, v] of [
     ['compare-limit', LIMIT],
@@ -58,6 +60,7 @@ try {
   for (const side of ['a', 'b'])
     console.log(`compare ${side}: k-NN ${await page.getByTestId(`compare-knn-${side}`).innerText()}, KL ${await page.getByTestId(`compare-kl-${side}`).innerText()}`);
   await page.screenshot({ path: resolve(ROOT, 'docs/compare.png') });
+  }
 } finally {
   await browser.close();
   await server.stop();
