@@ -38,6 +38,19 @@ async function expectText(page: Page, testid: string, text: string, timeout = 50
   expect(last?.trim(), `[data-testid=${testid}]`).toBe(text);
 }
 
+/** Waits until some element with this test id has text matching `pattern` (toasts appear a moment after the action). */
+async function expectSomeText(page: Page, testid: string, pattern: RegExp, timeout = 5000) {
+  const loc = page.getByTestId(testid);
+  const end = Date.now() + timeout;
+  let seen: string[] = [];
+  while (Date.now() < end) {
+    seen = await loc.allTextContents();
+    if (seen.some((t) => pattern.test(t))) return;
+    await page.waitForTimeout(50);
+  }
+  expect(seen.join(' | '), `[data-testid=${testid}]`).toMatch(pattern);
+}
+
 async function expectCount(loc: Locator, n: number, timeout = 5000) {
   const end = Date.now() + timeout;
   while (Date.now() < end && (await loc.count()) !== n) await loc.page().waitForTimeout(50);
@@ -194,11 +207,11 @@ describe('editor', () => {
       await expectText(page, 'summary-total-encoder', '59,700');
       const input = page.getByTestId('open-file');
       await input.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{ "format": "wirelab.graph", nodes: [') });
-      await expect(page.getByTestId('toast-text').last().textContent()).resolves.toMatch(/cannot be opened/);
-      await expect(page.getByTestId('toast-details').last().textContent()).resolves.toMatch(/not valid JSON/);
+      await expectSomeText(page, 'toast-text', /cannot be opened/);
+      await expectSomeText(page, 'toast-details', /not valid JSON/);
       const foreign = { format: 'other-tool', version: 3, nodes: [{ id: '<img src=x onerror=alert(1)>', type: 'x' }], edges: [] };
       await input.setInputFiles({ name: 'foreign.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(foreign)) });
-      await expect(page.getByTestId('toast-details').last().textContent()).resolves.toMatch(/not a Wirelab graph/);
+      await expectSomeText(page, 'toast-details', /not a Wirelab graph/);
       await expectCount(page.locator('.toasts img'), 0);
       await expectCount(nodes(page), 20);
       await expectText(page, 'summary-total-encoder', '59,700');
