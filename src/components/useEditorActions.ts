@@ -1,5 +1,6 @@
 // The editor's commands, shared by the toolbar, the keyboard and the context menu.
 import { inject } from 'vue';
+import { downloadBlob } from './download';
 import { presets } from '../../presets';
 import { editorKey } from '../editor/editor-key';
 import { useGraphStore } from '../stores/graphStore';
@@ -54,16 +55,8 @@ export function useEditorActions() {
       return true;
     },
     save() {
-      const blob = new Blob([graph.serialize()], { type: 'application/json' });
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
       const base = graph.doc.name.trim().replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '') || 'graph';
-      a.href = url;
-      a.download = `${base}.json`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 1000);
+      downloadBlob(`${base}.json`, new Blob([graph.serialize()], { type: 'application/json' }));
     },
     deleteSelection() {
       if (ui.selection.length) graph.removeNodes(ui.selection);
