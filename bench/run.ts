@@ -128,7 +128,7 @@ async function nodeBackends(images: ImageSet): Promise<number> {
     best = Math.max(best, f.median);
     s.dispose();
   }
-  skipped.push({ section: 'node', name: 'wasm with threads', note: 'tfjs-backend-wasm never uses its threaded build in Node; threads are measured in the browser.' });
+  skipped.push({ section: 'node', name: 'wasm with threads', note: 'tfjs-backend-wasm never uses its threaded build in Node (and in the browser the threaded build fails once bundled: see the README).' });
   await useNodeBackend(tf, 'wasm');
   return best;
 }
