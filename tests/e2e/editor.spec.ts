@@ -1,22 +1,12 @@
 // The editor in Chromium: the built app served on 127.0.0.1, one fresh browser context (empty localStorage) per test.
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, startServer, type AppPage, type Server } from './harness';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openApp, useAppServer, type AppPage } from './harness';
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useAppServer();
 
 async function withApp(run: (app: AppPage) => Promise<void>) {
-  const app = await openApp(browser, server);
+  const app = await openApp(env.browser, env.server);
   try {
     await run(app);
     expect(app.errors).toEqual([]);

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -91,6 +92,20 @@ export async function startServer(opts: { timeoutMs?: number } = {}): Promise<Se
 /** Launch Chromium with BASE_ARGS plus any extra `args`. */
 export function launchBrowser(opts: LaunchOptions = {}): Promise<Browser> {
   return chromium.launch({ headless: true, ...opts, executablePath: opts.executablePath ?? CHROMIUM, args: [...BASE_ARGS, ...(opts.args ?? [])] });
+}
+
+/** One server and one Chromium for a whole spec file: started before its tests, stopped after. */
+export function useAppServer(opts: LaunchOptions = {}): { readonly server: Server; readonly browser: Browser } {
+  const env = {} as { server: Server; browser: Browser };
+  beforeAll(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser(opts);
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 export interface AppPage {

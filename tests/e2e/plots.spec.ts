@@ -2,26 +2,16 @@
 // (grid, scatter, reconstructions) is drawn — large in the Plots tab and small on its node — and
 // is not blank; the scatter's k-NN accuracy reads as a percentage; hovering a point shows its image.
 // Compare runs: two short trainings side by side, two scatters and two k-NN numbers.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, startServer, type AppPage, type Server } from './harness';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openApp, useAppServer, type AppPage } from './harness';
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useAppServer();
 
 async function withApp(run: (app: AppPage) => Promise<void>) {
-  const app = await openApp(browser, server);
+  const app = await openApp(env.browser, env.server);
   try {
-    await app.page.goto(`${server.url}?backend=wasm`);
+    await app.page.goto(`${env.server.url}?backend=wasm`);
     await app.page.waitForSelector('[data-testid="node"]');
     await app.page.getByTestId('train-start').waitFor();
     await run(app);

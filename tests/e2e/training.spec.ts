@@ -1,27 +1,17 @@
 // Training in Chromium: the built app, the β-VAE preset, a few small steps per backend.
 // Headless Chromium with --enable-unsafe-webgpu on 127.0.0.1 has a real WebGPU adapter
 // (SwiftShader, a software fallback adapter): correct but slow, so the batches here are tiny.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openApp, startServer, type AppPage, type Server } from './harness';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { openApp, useAppServer, type AppPage } from './harness';
 
-let server: Server;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useAppServer();
 
 /** A fresh context (empty storage) with the app open on `?backend=`. */
 async function withTraining(backend: string, run: (app: AppPage) => Promise<void>) {
-  const app = await openApp(browser, server);
+  const app = await openApp(env.browser, env.server);
   try {
-    await app.page.goto(`${server.url}?backend=${backend}`);
+    await app.page.goto(`${env.server.url}?backend=${backend}`);
     await app.page.waitForSelector('[data-testid="node"]');
     await app.page.getByTestId('train-start').waitFor();
     await run(app);
