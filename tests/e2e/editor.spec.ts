@@ -179,6 +179,25 @@ describe('editor', () => {
     });
   });
 
+  it('selects the nodes inside a Shift+drag box', async () => {
+    await withApp(async ({ page }) => {
+      const a = await page.locator('[data-node-id="conv1"]').boundingBox();
+      const b = await page.locator('[data-node-id="conv2"]').boundingBox();
+      if (!a || !b) throw new Error('conv1 and conv2 must be on screen');
+      await page.keyboard.down('Shift');
+      await page.mouse.move(a.x - 6, Math.min(a.y, b.y) - 12);
+      await page.mouse.down();
+      await page.mouse.move((a.x + b.x + b.width) / 2, a.y + a.height / 2, { steps: 4 });
+      await page.mouse.move(b.x + b.width + 6, Math.max(a.y + a.height, b.y + b.height) + 6, { steps: 4 });
+      await expectCount(page.getByTestId('select-box'), 1);
+      await page.mouse.up();
+      await page.keyboard.up('Shift');
+      await expectCount(page.locator('[data-node-id].selected'), 2);
+      await expectCount(page.locator('[data-node-id="conv1"].selected, [data-node-id="conv2"].selected'), 2);
+      await expectSomeText(page, 'selection-count', /2 nodes selected/);
+    });
+  });
+
   it('keeps the graph after a reload', async () => {
     await withApp(async ({ page }) => {
       await page.getByTestId('param-conv1-filters').fill('16');
