@@ -6,26 +6,8 @@ import { emptyPlotSet, foldPlots, usePlotsStore } from '../../src/stores/plotsSt
 import { useCompareStore } from '../../src/stores/compareStore';
 import { configureTraining, useTrainingStore } from '../../src/stores/trainingStore';
 import type { LatentMetrics, LatentScatterPlot, ReconstructionsPlot } from '../../src/train/plot-types';
-import type { FromWorker, ToWorker, WorkerPort } from '../../src/worker/protocol';
+import { FakeWorker } from './fake-worker';
 import { memoryWeights, weightsKey, type WeightsStorage } from '../../src/worker/saved-weights';
-
-class FakeWorker implements WorkerPort {
-  sent: ToWorker[] = [];
-  terminated = false;
-  private listeners: ((e: MessageEvent) => void)[] = [];
-  postMessage(message: ToWorker) {
-    this.sent.push(structuredClone(message));
-  }
-  addEventListener(type: 'message' | 'error', listener: ((e: MessageEvent) => void) | ((e: ErrorEvent) => void)) {
-    if (type === 'message') this.listeners.push(listener as (e: MessageEvent) => void);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  emit(message: FromWorker) {
-    for (const l of this.listeners) l({ data: structuredClone(message) } as MessageEvent);
-  }
-}
 
 let workers: FakeWorker[];
 let storage: WeightsStorage;
