@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend, type NodeBackendName } from '../src/compile/backend-node';
 import { compile, type CompileOptions } from '../src/compile/compile';
-import { analyze } from '../src/graph/analyze';
+import { analyze, reachable } from '../src/graph/analyze';
 import type { GraphDocument } from '../src/graph/document';
 import { parse } from '../src/graph/parse';
 import { toFloats, type ImageSet } from '../src/train/data';
@@ -193,17 +193,7 @@ function editor() {
     const re = dynamic ? /import\(`\.\/([^`]+\.js)`\)|import\("\.\/([^"]+\.js)"\)/g : /from"\.\/([^"]+\.js)"|import"\.\/([^"]+\.js)"/g;
     return [...text.matchAll(re)].map((m) => m[1] ?? m[2]);
   };
-  const closure = (starts: string[], dynamic: boolean) => {
-    const seen = new Set<string>();
-    const stack = [...starts];
-    while (stack.length) {
-      const f = stack.pop()!;
-      if (seen.has(f)) continue;
-      seen.add(f);
-      stack.push(...imports(f, false), ...(dynamic ? imports(f, true) : []));
-    }
-    return seen;
-  };
+  const closure = (starts: string[], dynamic: boolean) => reachable(starts, (f) => [...imports(f, false), ...(dynamic ? imports(f, true) : [])]);
   const entry = /src="\/assets\/([^"]+\.js)"/.exec(readFileSync('dist/index.html', 'utf8'))?.[1];
   const all = readdirSync(assets).filter((f) => f.endsWith('.js'));
   const workerEntry = all.find((f) => f.startsWith('train-worker'));
