@@ -3,6 +3,7 @@
 // (build) and the docs. Nothing here imports tfjs at run time: `tf` is handed in by the compiler.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Params, ParamValue, Shape } from '../src/graph/document';
+import { describeValue } from '../src/graph/describe';
 
 export type Tf = typeof tfjs;
 export type Tensor = tfjs.Tensor;
@@ -127,7 +128,7 @@ export function paramProblem(name: string, spec: ParamSpec, value: ParamValue | 
     }
     case 'select':
       if (typeof value !== 'string' || !spec.options.some((o) => o.value === value))
-        return `${what} is ${JSON.stringify(value)}; choose one of ${spec.options.map((o) => o.value).join(', ')}.`;
+        return `${what} is ${describeValue(value)}; choose one of ${spec.options.map((o) => o.value).join(', ')}.`;
       return null;
     case 'bool':
       return typeof value === 'boolean' ? null : `${what} must be true or false.`;

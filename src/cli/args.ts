@@ -1,5 +1,7 @@
 // Argument parsing and graph reading for the CLI: usage errors exit 2, graph and data errors exit 1.
 import { readFile } from 'node:fs/promises';
+import { allProblems } from '../graph/analyze';
+import { quoted } from '../graph/describe';
 import { describeDiagnostic, parseText, type Diagnostic } from '../graph/parse';
 import type { GraphDocument } from '../graph/document';
 
@@ -17,7 +19,9 @@ export class CliError extends Error {
   }
 }
 
-export const formatDiagnostics = (ds: Diagnostic[]): string => ds.map(describeDiagnostic).join('\n');
+/** One line per diagnostic; a flood (a file with 100,000 bad nodes) is cut after the first 100. */
+export const formatDiagnostics = (ds: Diagnostic[], most = 100): string =>
+  [...ds.slice(0, most).map(describeDiagnostic), ...(ds.length > most ? [`… and ${(ds.length - most).toLocaleString('en-US')} more problems.`] : [])].join('\n');
 
 export interface ParsedArgs {
   command: string;
@@ -57,15 +61,15 @@ export async function readGraph(file: string): Promise<GraphDocument> {
     throw new CliError(`Cannot read ${file}.`, 1);
   }
   const parsed = parseText(text);
-  if (!parsed.ok) throw new CliError(formatDiagnostics(parsed.diagnostics), 1);
+  if (!parsed.ok) throw new CliError(formatDiagnostics(allProblems(parsed)), 1);
   return parsed.doc;
 }
 
-export function intFlag(flags: Map<string, string | true>, name: string, min: number): number | undefined {
+export function intFlag(flags: Map<string, string | true>, name: string, min: number, max: number): number | undefined {
   const v = flags.get(name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new CliError(`--${name} must be a whole number ≥ ${min}, got ${String(v)}.`, 2);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max)
+    throw new CliError(`--${name} must be a whole number from ${min} to ${max.toLocaleString('en-US')}, got ${quoted(String(v))}.`, 2);
   return n;
 }
-

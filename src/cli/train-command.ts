@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { compile } from '../compile/compile';
 import { fastestNodeBackend, useNodeBackend } from '../compile/backend-node';
 import { saveWeights } from '../compile/weights';
-import type { GraphDocument } from '../graph/document';
+import { TRAINING_LIMITS, type GraphDocument } from '../graph/document';
 import { take, toFloats, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
 import type { LatentMetrics } from '../train/plot-types';
@@ -19,10 +19,10 @@ import { encodePng } from './png';
 export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>): Promise<void> {
   const settings = {
     ...doc.training,
-    epochs: intFlag(flags, 'epochs', 1) ?? doc.training.epochs,
-    batchSize: intFlag(flags, 'batch-size', 1) ?? doc.training.batchSize,
-    seed: intFlag(flags, 'seed', 0) ?? doc.training.seed,
-    limit: intFlag(flags, 'limit', 1) ?? doc.training.limit,
+    epochs: intFlag(flags, 'epochs', 1, TRAINING_LIMITS.epochs.max) ?? doc.training.epochs,
+    batchSize: intFlag(flags, 'batch-size', 1, TRAINING_LIMITS.batchSize.max) ?? doc.training.batchSize,
+    seed: intFlag(flags, 'seed', 0, TRAINING_LIMITS.seed.max) ?? doc.training.seed,
+    limit: intFlag(flags, 'limit', 1, TRAINING_LIMITS.limit.max) ?? doc.training.limit,
   };
   const backendFlag = flags.get('backend');
   if (backendFlag !== undefined && backendFlag !== 'cpu' && backendFlag !== 'wasm') throw new CliError(`--backend must be cpu or wasm, got ${String(backendFlag)}.`, 2);

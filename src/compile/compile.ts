@@ -4,7 +4,7 @@
 import { nodeType } from '../../nodes';
 import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
 import { fastConv2dTranspose } from './transposed-conv';
-import { analyze, resolveParams, upstreamOf, type Analysis, type Diagnostic } from '../graph/analyze';
+import { analyze, listFor, resolveParams, upstreamOf, type Analysis, type Diagnostic } from '../graph/analyze';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -61,7 +61,8 @@ export interface Program {
 /** Diagnostics that stop training: those on nodes the Objective needs, and graph-wide ones. */
 export function blockingDiagnostics(doc: GraphDocument, analysis: Analysis): Diagnostic[] {
   const needed = upstreamOf(doc, doc.nodes.filter((n) => n.type === 'objective').map((n) => n.id));
-  return analysis.diagnostics.filter((d) => !d.node || needed.has(d.node) || !doc.nodes.some((n) => n.id === d.node));
+  const ids = new Set(doc.nodes.map((n) => n.id));
+  return analysis.diagnostics.filter((d) => !d.node || needed.has(d.node) || !ids.has(d.node));
 }
 
 export interface CompileOptions {
@@ -99,17 +100,16 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
   }
 
   const incoming = new Map<string, { port: string; from: PortRef }[]>();
-  for (const e of doc.edges) incoming.set(e.to.node, [...(incoming.get(e.to.node) ?? []), { port: e.to.port, from: e.from }]);
+  for (const e of doc.edges) listFor(incoming, e.to.node).push({ port: e.to.port, from: e.from });
 
   const objective = doc.nodes.find((n) => n.type === 'objective')!;
   const needed = upstreamOf(doc, [objective.id]);
   const labelOf = (id: string) => byId.get(id)!.label ?? defs.get(id)!.label;
   const lossIds = analysis.order.filter((id) => needed.has(id) && defs.get(id)!.outputs.some((o) => o.kind === 'loss'));
   const labels = lossIds.map(labelOf);
-  const terms = lossIds.map((nodeId, i) => ({
-    nodeId,
-    label: labels.indexOf(labels[i]) !== labels.lastIndexOf(labels[i]) ? `${labels[i]} (${nodeId})` : labels[i],
-  }));
+  const uses = new Map<string, number>();
+  for (const l of labels) uses.set(l, (uses.get(l) ?? 0) + 1);
+  const terms = lossIds.map((nodeId, i) => ({ nodeId, label: uses.get(labels[i])! > 1 ? `${labels[i]} (${nodeId})` : labels[i] }));
   const datasetIds = doc.nodes.filter((n) => n.type === 'dataset').map((n) => n.id);
 
   function run(feeds: Map<string, Tensor>, targets: PortRef[], training = false): Tensor[] {
@@ -198,12 +198,10 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
  * grid's latent input: an autoencoder's bottleneck); the decoded image is what feeds the grid (or BCE's prediction).
  */
 export function findLatentPorts(doc: GraphDocument, analysis: Analysis): LatentPorts {
+  const into = new Map<string, PortRef>();
+  for (const e of doc.edges) if (!into.has(portKey(e.to))) into.set(portKey(e.to), e.from);
   const source = (type: string, port: string): PortRef | null => {
-    for (const n of doc.nodes) {
-      if (n.type !== type) continue;
-      const e = doc.edges.find((e) => e.to.node === n.id && e.to.port === port);
-      if (e) return e.from;
-    }
+    for (const n of doc.nodes) if (n.type === type && into.has(`${n.id}.${port}`)) return into.get(`${n.id}.${port}`)!;
     return null;
   };
   const sampling = doc.nodes.find((n) => n.type === 'sampling');

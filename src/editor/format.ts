@@ -1,6 +1,5 @@
 // How numbers and shapes read on the canvas and in the summary.
 export { formatShape } from '../../nodes/define';
 
-const counts = new Intl.NumberFormat('en-US');
-/** 69076 → "69,076", as Keras's summary prints it. */
-export const formatCount = (n: number): string => counts.format(n);
+/** 69076 → "69,076", as Keras's summary prints it; `?` where unknown. */
+export { countText as formatCount } from '../graph/describe';

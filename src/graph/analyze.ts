@@ -4,7 +4,8 @@
 import { nodeType } from '../../nodes';
 import { defaultParams, paramProblem, type NodeDefinition, type PortSpec } from '../../nodes/define';
 import type { GraphDocument, GraphEdge, GraphNode, Params, Shape } from './document';
-import type { Diagnostic } from './parse';
+import { quoted } from './describe';
+import type { Diagnostic, ParseResult } from './parse';
 
 export type { Diagnostic } from './parse';
 
@@ -13,15 +14,21 @@ export interface NodeAnalysis {
   inputs: Record<string, Shape>;
   /** Shape of each output port; empty when the node has a problem or an upstream one. */
   outputs: Record<string, Shape>;
+  /** Trainable parameters; 0 where `known` is false. */
   params: number;
+  /** False when a problem on this node or above it leaves its shapes and parameter count unknown. */
+  known: boolean;
 }
 
 export type PartName = 'encoder' | 'decoder' | 'model';
 export interface ModelPart {
   name: PartName;
+  /** The sum over the layers whose count is known. */
   params: number;
   /** The layer nodes in it, in run order. */
   nodes: string[];
+  /** How many of those have an unknown parameter count (a problem on or above them): the total is then unknown. */
+  unknown: number;
 }
 
 export interface Analysis {
@@ -67,7 +74,7 @@ function wireKindProblem(out: PortSpec, inp: PortSpec, toDef: NodeDefinition): s
   return `A ${out.kind} port cannot feed the ${inp.kind} port "${inp.label}" of ${toDef.label}.`;
 }
 
-const nodeName = (n: GraphNode, def: NodeDefinition) => n.label ?? `${def.label} "${n.id}"`;
+const nodeName = (n: GraphNode, def: NodeDefinition) => (n.label !== undefined ? quoted(n.label) : `${def.label} ${quoted(n.id)}`);
 
 /** Every node reachable from `starts` by following `next` (starts included). */
 export function reachable(starts: string[], next: (id: string) => string[]): Set<string> {
@@ -77,7 +84,8 @@ export function reachable(starts: string[], next: (id: string) => string[]): Set
     const id = stack.pop()!;
     if (seen.has(id)) continue;
     seen.add(id);
-    stack.push(...next(id));
+    // One by one: spreading a node's wires into push() overflows the stack on a file with 260,000 of them.
+    for (const n of next(id)) stack.push(n);
   }
   return seen;
 }
@@ -85,14 +93,21 @@ export function reachable(starts: string[], next: (id: string) => string[]): Set
 /** The nodes that feed `starts`, directly or not (starts included). */
 export function upstreamOf(doc: GraphDocument, starts: string[]): Set<string> {
   const into = new Map<string, string[]>();
-  for (const e of doc.edges) into.set(e.to.node, [...(into.get(e.to.node) ?? []), e.from.node]);
+  for (const e of doc.edges) listFor(into, e.to.node).push(e.from.node);
   return reachable(starts, (id) => into.get(id) ?? []);
+}
+
+/** The list kept under `key`, made on first use (no copying per item: big files stay linear). */
+export function listFor<K, V>(map: Map<K, V[]>, key: K): V[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
 }
 
 /** Does a path of wires lead from node a to node b? */
 function reaches(doc: GraphDocument, a: string, b: string): boolean {
   const next = new Map<string, string[]>();
-  for (const e of doc.edges) next.set(e.from.node, [...(next.get(e.from.node) ?? []), e.to.node]);
+  for (const e of doc.edges) listFor(next, e.from.node).push(e.to.node);
   return reachable([a], (id) => next.get(id) ?? []).has(b);
 }
 
@@ -100,11 +115,13 @@ export function analyze(doc: GraphDocument): Analysis {
   const diagnostics: Diagnostic[] = [];
   const defs = new Map<string, NodeDefinition>();
   const resolved = new Map<string, Params>();
+  // Nodes whose params were rejected: their shapes are never inferred (inferShape may assume valid params).
+  const badParams = new Set<string>();
 
   for (const node of doc.nodes) {
     const def = nodeType(node.type);
     if (!def) {
-      diagnostics.push({ node: node.id, message: `Unknown node type "${node.type}"; delete this node or replace it with one from the palette.` });
+      diagnostics.push({ node: node.id, message: `Unknown node type ${quoted(node.type)}; delete this node or replace it with one from the palette.` });
       continue;
     }
     defs.set(node.id, def);
@@ -112,15 +129,23 @@ export function analyze(doc: GraphDocument): Analysis {
     resolved.set(node.id, params);
     for (const [name, spec] of Object.entries(def.params)) {
       const problem = paramProblem(name, spec, params[name]);
-      if (problem) diagnostics.push({ node: node.id, message: problem });
+      if (problem) {
+        diagnostics.push({ node: node.id, message: problem });
+        badParams.add(node.id);
+      }
     }
     for (const name of Object.keys(node.params))
-      if (!(name in def.params)) diagnostics.push({ node: node.id, message: `${def.label} has no param "${name}"; remove it from the file.` });
+      if (!Object.hasOwn(def.params, name)) diagnostics.push({ node: node.id, message: `${def.label} has no param ${quoted(name)}; remove it from the file.` });
   }
+
+  const objectives = doc.nodes.filter((n) => n.type === 'objective');
+  for (const extra of objectives.slice(1))
+    diagnostics.push({ node: extra.id, message: 'A graph has one Objective and this is a second one; delete it, or wire its losses into the first.' });
 
   // Valid wires, indexed by their target; bad ones are reported and left out.
   const incoming = new Map<string, GraphEdge[]>();
   const outgoing = new Map<string, GraphEdge[]>();
+  const wires = new Map<string, { edge: GraphEdge; label: string; count: number }>();
   for (const edge of doc.edges) {
     const fromDef = defs.get(edge.from.node);
     const toDef = defs.get(edge.to.node);
@@ -128,11 +153,11 @@ export function analyze(doc: GraphDocument): Analysis {
     const out = fromDef.outputs.find((p) => p.name === edge.from.port);
     const inp = toDef.inputs.find((p) => p.name === edge.to.port);
     if (!out) {
-      diagnostics.push({ node: edge.from.node, port: edge.from.port, message: `${fromDef.label} has no output "${edge.from.port}"; its outputs are ${portList(fromDef.outputs)}.` });
+      diagnostics.push({ node: edge.from.node, port: edge.from.port, message: `${fromDef.label} has no output ${quoted(edge.from.port)}; its outputs are ${portList(fromDef.outputs)}.` });
       continue;
     }
     if (!inp) {
-      diagnostics.push({ node: edge.to.node, port: edge.to.port, message: `${toDef.label} has no input "${edge.to.port}"; its inputs are ${portList(toDef.inputs)}.` });
+      diagnostics.push({ node: edge.to.node, port: edge.to.port, message: `${toDef.label} has no input ${quoted(edge.to.port)}; its inputs are ${portList(toDef.inputs)}.` });
       continue;
     }
     const kind = wireKindProblem(out, inp, toDef);
@@ -140,6 +165,14 @@ export function analyze(doc: GraphDocument): Analysis {
       diagnostics.push({ node: edge.to.node, port: edge.to.port, message: kind });
       continue;
     }
+    // The same wire twice would count its value twice (a doubled loss): report it and keep one.
+    const key = JSON.stringify([edge.from.node, out.name, edge.to.node, inp.name]);
+    const seen = wires.get(key);
+    if (seen) {
+      seen.count++;
+      continue;
+    }
+    wires.set(key, { edge, label: inp.label, count: 1 });
     const into = incoming.get(edge.to.node) ?? [];
     if (!inp.multiple && into.some((e) => e.to.port === inp.name)) {
       diagnostics.push({ node: edge.to.node, port: inp.name, message: `"${inp.label}" has more than one wire; keep one.` });
@@ -151,6 +184,10 @@ export function analyze(doc: GraphDocument): Analysis {
     if (from) from.push(edge);
     else outgoing.set(edge.from.node, [edge]);
   }
+
+  for (const { edge, label, count } of wires.values())
+    if (count > 1)
+      diagnostics.push({ node: edge.to.node, port: edge.to.port, message: `The wire from ${quoted(edge.from.node)} into "${label}" is there ${count.toLocaleString('en-US')} times; keep one.` });
 
   // Kahn's algorithm; whatever is left over sits on a cycle.
   const order: string[] = [];
@@ -167,12 +204,16 @@ export function analyze(doc: GraphDocument): Analysis {
     }
   }
   if (order.length < defs.size) {
+    // Left over: the nodes on a cycle and those downstream of one. Only the former are told; the fix is there.
     const placed = new Set(order);
-    for (const id of defs.keys())
-      if (!placed.has(id)) diagnostics.push({ node: id, message: 'This node is on a cycle: its output flows back into its input. Delete one of the wires in the loop.' });
+    const left = [...defs.keys()].filter((id) => !placed.has(id));
+    const next = (id: string) => [...new Set((outgoing.get(id) ?? []).map((e) => e.to.node))].filter((n) => !placed.has(n));
+    for (const id of onCycles(left, next))
+      diagnostics.push({ node: id, message: 'This node is on a cycle: its output flows back into its input. Delete one of the wires in the loop.' });
   }
 
-  const nodes: Record<string, NodeAnalysis> = {};
+  // No prototype: a node id can never meet an inherited name.
+  const nodes: Record<string, NodeAnalysis> = Object.create(null) as Record<string, NodeAnalysis>;
   for (const id of order) {
     const def = defs.get(id)!;
     const inputs: Record<string, Shape> = {};
@@ -182,10 +223,10 @@ export function analyze(doc: GraphDocument): Analysis {
       if (!shape) upstreamBroken = true;
       else if (!(e.to.port in inputs)) inputs[e.to.port] = shape;
     }
-    const result: NodeAnalysis = { inputs, outputs: {}, params: 0 };
+    const result: NodeAnalysis = { inputs, outputs: {}, params: 0, known: false };
     nodes[id] = result;
     // A node downstream of a problem stays quiet: the fix belongs upstream.
-    if (upstreamBroken) continue;
+    if (upstreamBroken || badParams.has(id)) continue;
     const params = resolved.get(id)!;
     const inferred = def.inferShape(inputs, params);
     if (!inferred.ok) {
@@ -194,9 +235,10 @@ export function analyze(doc: GraphDocument): Analysis {
     }
     result.outputs = inferred.outputs;
     result.params = def.paramCount(inputs, params);
+    result.known = true;
   }
 
-  if (doc.nodes.length && !doc.nodes.some((n) => n.type === 'objective'))
+  if (doc.nodes.length && !objectives.length)
     diagnostics.push({ message: 'There is no Objective, so training has nothing to minimise; add one from the palette and wire the losses into it.' });
 
   return { order, nodes, parts: modelParts(doc, order, defs, incoming, outgoing, nodes), diagnostics };
@@ -214,7 +256,8 @@ function modelParts(
   const isLayer = (id: string) => defs.get(id)?.category === 'layer';
   const part = (name: PartName, members: Set<string>): ModelPart => {
     const ids = order.filter((id) => members.has(id) && isLayer(id));
-    return { name, params: ids.reduce((sum, id) => sum + nodes[id].params, 0), nodes: ids };
+    const known = ids.filter((id) => nodes[id].known);
+    return { name, params: known.reduce((sum, id) => sum + nodes[id].params, 0), nodes: ids, unknown: ids.length - known.length };
   };
   const samplers = doc.nodes.filter((n) => n.type === 'sampling' && defs.has(n.id)).map((n) => n.id);
   if (!samplers.length) return [part('model', new Set(order))];
@@ -223,4 +266,68 @@ function modelParts(
   const encoder = reachable(samplers.flatMap(up), up);
   const decoder = reachable(samplers.flatMap(down), down);
   return [part('encoder', encoder), part('decoder', decoder)];
+}
+
+/** The nodes on a cycle among `ids` (Tarjan's strongly connected groups of two or more, or a node wired to itself); iterative. */
+function onCycles(ids: string[], next: (id: string) => string[]): Set<string> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const result = new Set<string>();
+  for (const root of ids) {
+    if (index.has(root)) continue;
+    const work: { id: string; edges: string[]; i: number }[] = [];
+    const open = (id: string) => {
+      index.set(id, index.size);
+      low.set(id, index.get(id)!);
+      stack.push(id);
+      onStack.add(id);
+      work.push({ id, edges: next(id), i: 0 });
+    };
+    open(root);
+    while (work.length) {
+      const top = work[work.length - 1];
+      if (top.i < top.edges.length) {
+        const w = top.edges[top.i++];
+        if (!index.has(w)) open(w);
+        else if (onStack.has(w)) low.set(top.id, Math.min(low.get(top.id)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1].id;
+        low.set(parent, Math.min(low.get(parent)!, low.get(top.id)!));
+      }
+      if (low.get(top.id) !== index.get(top.id)) continue;
+      const group: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        group.push(w);
+      } while (w !== top.id);
+      if (group.length > 1 || top.edges.includes(top.id)) for (const g of group) result.add(g);
+    }
+  }
+  return result;
+}
+
+/**
+ * Everything wrong with a parse result at once: the structural problems, and the analysis of the
+ * parts that did parse (leaving out what wires from a malformed node would make its targets say).
+ */
+export function allProblems(result: ParseResult): Diagnostic[] {
+  if (result.ok) return analyze(result.doc).diagnostics;
+  if (!result.partial) return result.diagnostics;
+  const doc = result.partial;
+  const present = new Set(doc.nodes.map((n) => n.id));
+  // Each node is told once: its structural problem, or else what the analysis found.
+  const told = new Set(result.diagnostics.flatMap((d) => (d.node ? [d.node] : [])));
+  // Nodes fed by a malformed one would only say they miss an input.
+  const cutOff = new Set(doc.edges.filter((e) => !present.has(e.from.node) || told.has(e.from.node)).map((e) => e.to.node));
+  const semantic = analyze({ ...doc, edges: doc.edges.filter((e) => present.has(e.from.node) && present.has(e.to.node)) }).diagnostics.filter(
+    (d) => !d.node || (!cutOff.has(d.node) && !told.has(d.node)),
+  );
+  return [...result.diagnostics, ...semantic];
 }

@@ -35,7 +35,7 @@ export interface TrainingSettings {
   learningRate: number;
   batchSize: number;
   epochs: number;
-  /** Seeds the shuffling and the initial weights' order of use. */
+  /** Seeds the shuffling, the initial weights and Sampling's noise: the same seed, the same run. */
   seed: number;
   /** Train on the first N images only (0 = all 70,000). */
   limit: number;
@@ -63,6 +63,17 @@ export const DEFAULT_TRAINING: TrainingSettings = {
   seed: 1,
   limit: 0,
 };
+
+/** The range of each numeric training setting: what parse, the CLI and the panel accept. */
+export const TRAINING_LIMITS = {
+  learningRate: { min: 0, max: 10, int: false },
+  batchSize: { min: 1, max: 65_536, int: true },
+  epochs: { min: 1, max: 100_000, int: true },
+  seed: { min: 0, max: 2 ** 32 - 1, int: true },
+  /** 0 = every image. */
+  limit: { min: 0, max: 10_000_000, int: true },
+} as const;
+export type NumericSetting = keyof typeof TRAINING_LIMITS;
 
 export function emptyDocument(name = 'Untitled'): GraphDocument {
   return { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes: [], edges: [], training: { ...DEFAULT_TRAINING } };

@@ -1,6 +1,7 @@
 // unknown → GraphDocument, or the list of what is wrong. Never throws on user data.
 // Structural checks only; whether the graph makes sense (shapes, wiring) is analyze's job.
-import { DEFAULT_TRAINING, GRAPH_FORMAT, GRAPH_VERSION, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type TrainingSettings } from './document';
+import { DEFAULT_TRAINING, GRAPH_FORMAT, GRAPH_VERSION, TRAINING_LIMITS, type GraphDocument, type GraphEdge, type GraphNode, type NumericSetting, type ParamValue, type TrainingSettings } from './document';
+import { describeValue, oneLine, quoted, safeText } from './describe';
 
 export interface Diagnostic {
   node?: string;
@@ -8,105 +9,145 @@ export interface Diagnostic {
   message: string;
 }
 
-/** One line per diagnostic, as the CLI prints it: `node <id>: <message>`. */
-export const describeDiagnostic = (d: Diagnostic): string => (d.node ? `node ${d.node}: ${d.message}` : d.message);
+/** One line per diagnostic, as the CLI prints it: `node <id>: <message>`, the id escaped and bounded. */
+export const describeDiagnostic = (d: Diagnostic): string => oneLine(d.node ? `node ${safeText(d.node)}: ${d.message}` : d.message);
 
-export type ParseResult = { ok: true; doc: GraphDocument } | { ok: false; diagnostics: Diagnostic[] };
+/**
+ * A file with structural problems still yields `partial`: the document made of the parts that did
+ * parse (malformed nodes and wires left out, training settings at their defaults), so that its
+ * semantic problems can be reported in the same breath (see `allProblems` in analyze).
+ */
+export type ParseResult = { ok: true; doc: GraphDocument } | { ok: false; diagnostics: Diagnostic[]; partial?: GraphDocument };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isParamValue = (v: unknown): v is ParamValue =>
   typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'number'));
+/** Names an object inherits (`__proto__`, `constructor`, ...): never an id, so no lookup can mistake one for a node. */
+export const isReservedName = (name: string): boolean => name === '__proto__' || Object.hasOwn(Object.prototype, name);
 
-/** Parse JSON text, reporting a syntax error as a diagnostic. */
+/** Parse JSON text (a leading byte-order mark is fine), reporting a syntax error as a diagnostic. */
 export function parseText(text: string): ParseResult {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
-    return { ok: false, diagnostics: [{ message: `The file is not valid JSON: ${(e as Error).message}` }] };
+    return { ok: false, diagnostics: [{ message: `The file is not valid JSON: ${safeText(String((e as Error).message), 200)}` }] };
   }
   return parse(value);
 }
 
+/** Why this "version" cannot be read, or null. */
+function versionProblem(v: unknown): string | null {
+  if (v === GRAPH_VERSION) return null;
+  if (v === undefined) return `"version" is missing; a Wirelab graph says "version": ${GRAPH_VERSION}.`;
+  if (typeof v === 'string' && Number(v) === GRAPH_VERSION) return `"version" must be the number ${GRAPH_VERSION}, not the text ${describeValue(v)}; remove the quotes.`;
+  if (typeof v === 'number' && Number.isInteger(v) && v > GRAPH_VERSION)
+    return `This graph is version ${v}, made by a newer Wirelab; this Wirelab reads version ${GRAPH_VERSION}.`;
+  return `"version" is ${describeValue(v)}; this Wirelab reads graphs whose "version" is the number ${GRAPH_VERSION}.`;
+}
+
 export function parse(value: unknown): ParseResult {
   const out: Diagnostic[] = [];
-  if (!isObject(value)) return { ok: false, diagnostics: [{ message: 'A Wirelab graph is a JSON object; this file holds something else.' }] };
-  if (value.format !== GRAPH_FORMAT)
-    out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${JSON.stringify(value.format ?? null)}.` });
-  if (value.version !== GRAPH_VERSION)
-    out.push({ message: `Graph version ${JSON.stringify(value.version ?? null)} is not supported; this Wirelab reads version ${GRAPH_VERSION}.` });
+  if (!isObject(value)) return { ok: false, diagnostics: [{ message: `A Wirelab graph is a JSON object; this file holds ${describeValue(value)}.` }] };
+  if (value.format !== GRAPH_FORMAT) out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${describeValue(value.format)}.` });
+  const version = versionProblem(value.version);
+  if (version) out.push({ message: version });
   const name = typeof value.name === 'string' ? value.name : 'Untitled';
 
   const nodes: GraphNode[] = [];
   const ids = new Set<string>();
-  if (!Array.isArray(value.nodes)) out.push({ message: '"nodes" must be a list of nodes.' });
+  // Ids of nodes left out as malformed: wires to them are not reported again as dangling.
+  const malformed = new Set<string>();
+  if (!Array.isArray(value.nodes)) out.push({ message: `"nodes" must be a list of nodes, got ${describeValue(value.nodes)}.` });
   else
     value.nodes.forEach((n: unknown, i: number) => {
       if (!isObject(n) || typeof n.id !== 'string' || n.id === '' || typeof n.type !== 'string') {
         out.push({ message: `nodes[${i}] needs a string "id" and "type".` });
+        if (isObject(n) && typeof n.id === 'string') malformed.add(n.id);
         return;
       }
-      if (ids.has(n.id)) out.push({ node: n.id, message: `Two nodes share the id "${n.id}"; ids must be unique.` });
-      ids.add(n.id);
+      const id = n.id;
+      if (isReservedName(id)) {
+        out.push({ message: `nodes[${i}] has the id ${quoted(id)}, a name reserved by JavaScript; rename the node.` });
+        malformed.add(id);
+        return;
+      }
+      if (ids.has(id)) {
+        out.push({ node: id, message: `Two nodes share the id ${quoted(id)}; ids must be unique.` });
+        return;
+      }
+      ids.add(id);
+      const problems = out.length;
       const params: Record<string, ParamValue> = {};
-      if (n.params !== undefined && !isObject(n.params)) out.push({ node: n.id, message: '"params" must be an object of named values, not a list.' });
+      if (n.params !== undefined && !isObject(n.params))
+        out.push({ node: id, message: `"params" must be an object of named values${Array.isArray(n.params) ? ', not a list' : ''}, got ${describeValue(n.params)}.` });
       else
         for (const [k, v] of Object.entries(n.params ?? {})) {
-          if (isParamValue(v)) params[k] = v;
-          else out.push({ node: n.id, message: `Param "${k}" must be a number, string, true/false or list of numbers.` });
+          // defineProperty: a param named __proto__ stays a plain (reported) name, never the object's prototype.
+          if (isParamValue(v)) Object.defineProperty(params, k, { value: v, enumerable: true, writable: true, configurable: true });
+          else out.push({ node: id, message: `Param ${quoted(k)} must be a number, string, true/false or list of numbers, got ${describeValue(v)}.` });
         }
+      if (out.length > problems) {
+        malformed.add(id);
+        return;
+      }
       const pos = n.position;
       const position: [number, number] =
         Array.isArray(pos) && pos.length === 2 && pos.every((x) => typeof x === 'number' && Number.isFinite(x)) ? [pos[0], pos[1]] : [0, 0];
-      const node: GraphNode = { id: n.id, type: n.type, params, position };
+      const node: GraphNode = { id, type: n.type, params, position };
       if (typeof n.label === 'string') node.label = n.label;
       nodes.push(node);
     });
 
   const edges: GraphEdge[] = [];
   const isRef = (r: unknown): r is { node: string; port: string } => isObject(r) && typeof r.node === 'string' && typeof r.port === 'string';
-  if (!Array.isArray(value.edges)) out.push({ message: '"edges" must be a list of wires.' });
+  if (!Array.isArray(value.edges)) out.push({ message: `"edges" must be a list of wires, got ${describeValue(value.edges)}.` });
   else
     value.edges.forEach((e: unknown, i: number) => {
       if (!isObject(e) || !isRef(e.from) || !isRef(e.to)) {
         out.push({ message: `edges[${i}] needs "from" and "to", each {node, port}.` });
         return;
       }
-      for (const end of [e.from, e.to]) if (!ids.has(end.node)) out.push({ node: end.node, message: `edges[${i}] refers to a node "${end.node}" that does not exist.` });
+      for (const end of [e.from, e.to])
+        if (!ids.has(end.node) && !malformed.has(end.node)) out.push({ message: `edges[${i}] refers to a node ${quoted(end.node)} that does not exist.` });
       edges.push({ from: { node: e.from.node, port: e.from.port }, to: { node: e.to.node, port: e.to.port } });
     });
 
   const training = parseTraining(value.training, out);
-  if (out.length) return { ok: false, diagnostics: out };
-  return { ok: true, doc: { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes, edges, training } };
+  const doc: GraphDocument = { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes, edges, training };
+  if (out.length) return { ok: false, diagnostics: out, partial: doc };
+  return { ok: true, doc };
 }
 
 function parseTraining(t: unknown, out: Diagnostic[]): TrainingSettings {
   const s: TrainingSettings = { ...DEFAULT_TRAINING };
   if (t === undefined) return s;
   if (!isObject(t)) {
-    out.push({ message: '"training" must be an object.' });
+    out.push({ message: `"training" must be an object, got ${describeValue(t)}.` });
     return s;
   }
-  const num = (key: 'learningRate' | 'batchSize' | 'epochs' | 'seed' | 'limit', min: number, int: boolean) => {
+  for (const key of Object.keys(TRAINING_LIMITS) as NumericSetting[]) {
     const v = t[key];
-    if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (int && !Number.isInteger(v)))
-      out.push({ message: `training.${key} must be ${int ? 'a whole number' : 'a number'} ≥ ${min}, got ${JSON.stringify(v)}.` });
-    else s[key] = v;
-  };
-  num('learningRate', 0, false);
-  num('batchSize', 1, true);
-  num('epochs', 1, true);
-  num('seed', 0, true);
-  num('limit', 0, true);
+    if (v === undefined) continue;
+    const problem = settingProblem(key, v);
+    if (problem) out.push({ message: problem });
+    else s[key] = v as number;
+  }
   if (t.optimizer !== undefined) {
     if (t.optimizer === 'rmsprop' || t.optimizer === 'adam' || t.optimizer === 'sgd') s.optimizer = t.optimizer;
-    else out.push({ message: `training.optimizer must be rmsprop, adam or sgd, got ${JSON.stringify(t.optimizer)}.` });
+    else out.push({ message: `training.optimizer must be rmsprop, adam or sgd, got ${describeValue(t.optimizer)}.` });
   }
   if (t.dataset !== undefined) {
     if (t.dataset === 'fashion-mnist' || t.dataset === 'mnist') s.dataset = t.dataset;
-    else out.push({ message: `training.dataset must be fashion-mnist or mnist, got ${JSON.stringify(t.dataset)}.` });
+    else out.push({ message: `training.dataset must be fashion-mnist or mnist, got ${describeValue(t.dataset)}.` });
   }
   return s;
+}
+
+/** Why a value cannot be this training setting (out of its range, not a number), or null. */
+export function settingProblem(key: NumericSetting, v: unknown, name = `training.${key}`): string | null {
+  const { min, max, int } = TRAINING_LIMITS[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v)))
+    return `${name} must be ${int ? 'a whole number' : 'a number'} from ${min} to ${max.toLocaleString('en-US')}, got ${describeValue(v)}.`;
+  return null;
 }
