@@ -16,6 +16,7 @@ import { loadDatasetFromDisk } from '../src/train/data-node';
 import { createOptimizer, train } from '../src/train/train';
 import { handWrittenVae } from './hand-written-vae';
 import { browserFigures } from './browser';
+import { parseBenchArgs, wantsSection } from './args';
 
 export interface Figure {
   section: string;
@@ -31,8 +32,8 @@ export interface Figure {
 const RUNS = 5;
 const figures: Figure[] = [];
 const skipped: { section: string; name: string; note: string }[] = [];
-const only = process.argv.find((a) => a.startsWith('--only'))?.split('=')[1] ?? process.argv[process.argv.indexOf('--only') + 1];
-const wanted = (section: string) => !only || only.split(',').includes(section);
+const args = parseBenchArgs(process.argv.slice(2));
+const wanted = (section: string) => wantsSection(args, section);
 
 export function summarise(section: string, name: string, unit: string, runs: number[], note?: string): Figure {
   const sorted = [...runs].sort((a, b) => a - b);

@@ -72,22 +72,24 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   progress.end();
   if (result.status === 'failed') throw new CliError(result.message ?? 'Training failed.', 1);
 
-  await writeLatent(program, data, path.join(out, 'latent.csv'));
-  const pngs = await writePlots(program, doc, data, out);
+  // The Done line names only what was written: a graph without a latent mean has no latent.csv.
+  const written = ['metrics.jsonl'];
+  if (await writeLatent(program, data, path.join(out, 'latent.csv'))) written.push('latent.csv');
+  written.push(...(await writePlots(program, doc, data, out)));
   const saved = await saveWeights(tf, program);
   await mkdir(path.join(out, 'model'), { recursive: true });
   await writeFile(path.join(out, 'model', 'model.json'), JSON.stringify(saved.json));
   await writeFile(path.join(out, 'model', 'weights.bin'), new Uint8Array(saved.weights));
   const first = progress.firstLoss();
   console.error(
-    `Done: ${result.steps} steps, loss ${first?.toFixed(2) ?? '?'} → ${result.last?.total.toFixed(2) ?? '?'}. Wrote ${out}/metrics.jsonl, latent.csv, ${pngs.map((f) => f + ', ').join('')}model/.`,
+    `Done: ${result.steps} steps, loss ${first?.toFixed(2) ?? '?'} → ${result.last?.total.toFixed(2) ?? '?'}. Wrote ${out}/: ${[...written, 'model/'].join(', ')}.`,
   );
   program.dispose();
 }
 
-/** μ of every test image with its label and class name. */
-async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, file: string): Promise<void> {
-  if (!program.latent.mean) return;
+/** μ of every test image with its label and class name; false (nothing written) when the graph has no latent mean. */
+async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, file: string): Promise<boolean> {
+  if (!program.latent.mean) return false;
   const rows: string[] = [];
   const chunk = 500;
   let dims = 0;
@@ -105,6 +107,7 @@ async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, f
   }
   const header = [...Array.from({ length: dims }, (_, i) => `z${i}`), 'label', 'class'].join(',');
   await writeFile(file, header + '\n' + rows.join('\n') + '\n');
+  return true;
 }
 
 /** Each output node's plot as PNG: latent-grid.png, latent-scatter.png, reconstructions.png (suffixed with the node id when a kind repeats). */

@@ -96,4 +96,20 @@ describe('cli train', () => {
     expect(sizes['latent-grid.png'][1]).toBeGreaterThan(560);
     expect(r.stderr).toMatch(/latent-grid\.png, latent-scatter\.png, reconstructions\.png|latent-scatter\.png, latent-grid\.png, reconstructions\.png/);
   }, 240_000);
+  it('the Done line names only the files it wrote: no latent.csv for a graph without a latent mean', async () => {
+    const out = await mkdtemp(path.join(tmpdir(), 'wirelab-run-'));
+    const doc = JSON.parse(await readFile(path.join(root, 'presets/autoencoder.json'), 'utf8'));
+    // Without the plots there is no latent to find: no Sampling, no grid, no scatter.
+    doc.nodes = doc.nodes.filter((n: { id: string }) => !['scatter', 'grid', 'recon'].includes(n.id));
+    doc.edges = doc.edges.filter((e: { to: { node: string } }) => !['scatter', 'grid', 'recon'].includes(e.to.node));
+    const file = path.join(out, 'plain.json');
+    await writeFile(file, JSON.stringify(doc));
+    const r = await cli('train', file, '--epochs', '1', '--limit', '32', '--batch-size', '16', '--out', path.join(out, 'run'));
+    expect(r.code, r.stderr).toBe(0);
+    const files = await readdir(path.join(out, 'run'));
+    expect(files).not.toContain('latent.csv');
+    const done = r.stderr.split('\n').find((l) => l.startsWith('Done:'))!;
+    expect(done).toMatch(/Wrote .*: metrics\.jsonl, model\/\.$/);
+    for (const f of ['metrics.jsonl', 'model']) expect(files).toContain(f);
+  }, 240_000);
 });
