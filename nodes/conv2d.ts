@@ -89,8 +89,8 @@ export const conv2dNode = defineNode<ConvParams>({
     return { ok: true, outputs: { output: [oh, ow, p.filters] } };
   },
   paramCount: convParamCount,
-  build({ tf, inputShapes }, p) {
-    const layer = tf.layers.conv2d({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias });
+  build({ tf, inputShapes, kernelInitializer }, p) {
+    const layer = tf.layers.conv2d({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias, kernelInitializer: kernelInitializer() });
     // tfjs-layers runs a linear conv as one fused op whose gradient bypasses the registered
     // (fast) filter gradient and has no kernel on wasm; the plain op always goes through it.
     return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => tf.conv2d(x, kernel, p.strides, p.padding as 'same'));

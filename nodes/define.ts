@@ -60,6 +60,10 @@ export interface BuildContext {
   nodeId: string;
   /** Shapes of the connected inputs (per sample; the first wire of a multi-wire port). */
   inputShapes: Record<string, Shape>;
+  /** A new seed at each call, from training.seed and the node's id: the noise a node draws (Sampling's ε). */
+  nextSeed(): number;
+  /** Keras's default kernel initializer (Glorot uniform), seeded the same way: the same seed, the same weights. */
+  kernelInitializer(): tfjs.initializers.Initializer;
   /** tf.conv2dTranspose, or a faster equivalent the compiler picks for the backend. */
   conv2dTranspose: (
     x: tfjs.Tensor4D,

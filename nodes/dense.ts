@@ -35,8 +35,8 @@ export const denseNode = defineNode<DenseParams>({
     return { ok: true, outputs: { output: [p.units] } };
   },
   paramCount: (inputs, p) => (inputs.input?.[0] ?? 0) * p.units + (p.useBias ? p.units : 0),
-  build({ tf, inputShapes }, p) {
-    const layer = tf.layers.dense({ units: p.units, activation: p.activation as 'relu', useBias: p.useBias });
+  build({ tf, inputShapes, kernelInitializer }, p) {
+    const layer = tf.layers.dense({ units: p.units, activation: p.activation as 'relu', useBias: p.useBias, kernelInitializer: kernelInitializer() });
     return layerNode(layer, inputShapes.input);
   },
 });

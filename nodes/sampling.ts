@@ -43,11 +43,12 @@ export const samplingNode = defineNode<Record<string, never>>({
     return sameLatent('Sampling', inputs.mean, inputs.logVar) ?? { ok: true, outputs: { z: [...inputs.mean] } };
   },
   paramCount: () => 0,
-  build: ({ tf }) => ({
+  build: ({ tf, nextSeed }) => ({
     apply(inp, ctx) {
       const [mean] = inp.mean;
       if (!ctx.training) return { z: tf.clone(mean) };
-      const eps = tf.randomNormal(mean.shape);
+      // A seeded draw per step: the same training.seed gives the same ε sequence.
+      const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', nextSeed());
       return { z: tf.add(mean, tf.mul(tf.exp(tf.mul(0.5, inp.logVar[0])), eps)) };
     },
     weights: noWeights,

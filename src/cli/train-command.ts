@@ -36,7 +36,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     if (fastest.fallbackReason) console.error(`wasm unavailable (${fastest.fallbackReason}); using cpu.`);
   }
 
-  const program = compile(doc, tf);
+  const program = compile(doc, tf, { seed: settings.seed });
   let data: Dataset;
   try {
     data = await loadDatasetFromDisk(settings.dataset);

@@ -4,6 +4,7 @@
 import { nodeType } from '../../nodes';
 import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
 import { fastConv2dTranspose } from './transposed-conv';
+import { nodeRandomness } from './seeds';
 import { analyze, listFor, resolveParams, upstreamOf, type Analysis, type Diagnostic } from '../graph/analyze';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
@@ -71,6 +72,8 @@ export interface CompileOptions {
    * Default: phases on cpu and wasm, where tfjs's kernel is a naive loop; tfjs's on GPUs.
    */
   transposedConv?: 'phases' | 'tfjs';
+  /** Seeds the initial weights and Sampling's noise; default: the document's training.seed (the CLI's --seed overrides it). */
+  seed?: number;
 }
 
 export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}): Program {
@@ -96,7 +99,8 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
     // Output nodes draw from evaluators; nodes with problems off the training path are skipped.
     const failed = def.outputs.length > 0 && Object.keys(analysis.nodes[id].outputs).length === 0;
     if (def.category === 'output' || failed) continue;
-    built.set(id, def.build({ tf, nodeId: id, inputShapes: analysis.nodes[id].inputs, conv2dTranspose }, p));
+    const randomness = nodeRandomness(tf, options.seed ?? doc.training.seed, id);
+    built.set(id, def.build({ tf, nodeId: id, inputShapes: analysis.nodes[id].inputs, conv2dTranspose, ...randomness }, p));
   }
 
   const incoming = new Map<string, { port: string; from: PortRef }[]>();

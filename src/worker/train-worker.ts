@@ -139,7 +139,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   const images = take(data.train, msg.settings.limit);
 
   post({ type: 'phase', phase: 'compiling' });
-  const program = compile(msg.doc, tf);
+  const program = compile(msg.doc, tf, { seed: msg.settings.seed });
   const key = weightsKey(msg.doc);
   const s: Session = {
     doc: msg.doc,
