@@ -63,7 +63,7 @@ export interface BuildContext {
   /** A new seed at each call, from training.seed and the node's id: the noise a node draws (Sampling's ε). */
   nextSeed(): number;
   /** Keras's default kernel initializer (Glorot uniform), seeded the same way: the same seed, the same weights. */
-  kernelInitializer(): tfjs.initializers.Initializer;
+  kernelInitializer(): ReturnType<Tf['initializers']['glorotUniform']>;
   /** tf.conv2dTranspose, or a faster equivalent the compiler picks for the backend. */
   conv2dTranspose: (
     x: tfjs.Tensor4D,

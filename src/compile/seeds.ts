@@ -1,7 +1,6 @@
 // Seeds for everything random in a model: each node draws from its own generator, seeded by
 // training.seed and the node's id (not build order), so the same seed gives the same initial
 // weights and the same Sampling noise, step by step, on the same backend.
-import type * as tfjs from '@tensorflow/tfjs';
 import type { BuildContext, Tf } from '../../nodes/define';
 import { seededRandom } from '../train/data';
 
@@ -20,6 +19,6 @@ export function nodeRandomness(tf: Tf, seed: number, nodeId: string): Pick<Build
   return {
     nextSeed,
     // Glorot uniform is Keras's (and tfjs's) default for Dense and the convolutions; only the seed is ours.
-    kernelInitializer: (): tfjs.initializers.Initializer => tf.initializers.glorotUniform({ seed: nextSeed() }),
+    kernelInitializer: () => tf.initializers.glorotUniform({ seed: nextSeed() }),
   };
 }
