@@ -3,12 +3,15 @@ import { nodeType } from '../../nodes';
 import type { Analysis } from '../graph/analyze';
 import type { GraphDocument } from '../graph/document';
 import { countText, quoted, safeText } from '../graph/describe';
+import { formatBytes } from '../graph/memory';
 import { formatDiagnostics } from './args';
 
 export interface SummaryJson {
   /** params: null where a layer's count is unknown. */
   parts: { name: string; params: number | null }[];
-  nodes: { id: string; type: string; outputShapes: Record<string, (number | null)[]>; params: number | null }[];
+  nodes: { id: string; type: string; outputShapes: Record<string, (number | null)[]>; params: number | null; memoryBytes: number | null }[];
+  /** The training memory estimate in bytes (see src/graph/memory.ts), over the nodes whose shapes are known. */
+  memory: { bytes: number; batchSize: number; unknownNodes: number };
   diagnostics: { node?: string; port?: string; message: string }[];
 }
 
@@ -21,7 +24,9 @@ export function summaryJson(doc: GraphDocument, analysis: Analysis): SummaryJson
       type: byId.get(id)!.type,
       outputShapes: Object.fromEntries(Object.entries(analysis.nodes[id].outputs).map(([port, s]) => [port, [null, ...s]])),
       params: analysis.nodes[id].known ? analysis.nodes[id].params : null,
+      memoryBytes: analysis.nodes[id].memory?.total ?? null,
     })),
+    memory: { bytes: analysis.memory.total, batchSize: analysis.memory.batchSize, unknownNodes: analysis.memory.unknown },
     diagnostics: analysis.diagnostics,
   };
 }
@@ -31,18 +36,25 @@ const kerasShape = (s: number[]) => (s.every((d) => Number.isSafeInteger(d) && d
 export function summaryText(doc: GraphDocument, analysis: Analysis): string {
   const byId = new Map(doc.nodes.map((node) => [node.id, node]));
   const lines: string[] = [`Graph: ${quoted(doc.name)}`];
-  const rule = (c: string) => c.repeat(72);
+  const rule = (c: string) => c.repeat(86);
   for (const part of analysis.parts) {
-    lines.push('', `Model: "${part.name}"`, rule('_'), `${'Layer (type)'.padEnd(34)}${'Output Shape'.padEnd(26)}Param #`, rule('='));
+    lines.push('', `Model: "${part.name}"`, rule('_'), `${'Layer (type)'.padEnd(34)}${'Output Shape'.padEnd(26)}${'Param #'.padEnd(16)}Memory`, rule('='));
     for (const id of part.nodes) {
       const node = byId.get(id)!;
       const def = nodeType(node.type)!;
       const info = analysis.nodes[id];
       const shapes = info.known ? Object.values(info.outputs).map(kerasShape).join(' ') : '?';
-      lines.push(`${`${safeText(node.label ?? id, 40)} (${def.label})`.padEnd(34)}${shapes.padEnd(26)}${info.known ? countText(info.params) : '?'}`);
+      const params = info.known ? countText(info.params) : '?';
+      lines.push(`${`${safeText(node.label ?? id, 40)} (${def.label})`.padEnd(34)}${shapes.padEnd(26)}${`${params} `.padEnd(16)}${info.memory ? formatBytes(info.memory.total) : '?'}`);
     }
     lines.push(rule('='), `Total params: ${part.unknown ? '?' : countText(part.params)}`, rule('_'));
   }
+  const m = analysis.memory;
+  lines.push(
+    '',
+    `Training memory at batch ${m.batchSize} (${doc.training.optimizer}): about ${formatBytes(m.total)}${m.unknown ? ` and more (${m.unknown} node(s) unknown)` : ''}`,
+    '  weights, their gradients and optimizer state, and each layer\'s outputs and their gradients for the batch',
+  );
   if (analysis.diagnostics.length) {
     lines.push('', 'Problems:');
     lines.push(formatDiagnostics(analysis.diagnostics));

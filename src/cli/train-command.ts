@@ -3,7 +3,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { compile } from '../compile/compile';
+import os from 'node:os';
+import { compile, tooBigToTrain } from '../compile/compile';
+import { backendMemoryLimit } from '../graph/memory';
 import { fastestNodeBackend, useNodeBackend } from '../compile/backend-node';
 import { saveWeights } from '../compile/weights';
 import { TRAINING_LIMITS, type GraphDocument } from '../graph/document';
@@ -35,6 +37,10 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     backend = fastest.backend;
     if (fastest.fallbackReason) console.error(`wasm unavailable (${fastest.fallbackReason}); using cpu.`);
   }
+
+  // Too big to train is said now, naming the nodes, before compile allocates a single weight.
+  const tooBig = tooBigToTrain(doc, settings, backendMemoryLimit(backend, { machineBytes: os.totalmem() }));
+  if (tooBig) throw new CliError(tooBig, 1);
 
   const program = compile(doc, tf, { seed: settings.seed });
   let data: Dataset;

@@ -7,7 +7,8 @@ import { fastConv2dTranspose } from './transposed-conv';
 import { nodeRandomness } from './seeds';
 import { analyze, listFor, resolveParams, upstreamOf, type Analysis, type Diagnostic } from '../graph/analyze';
 import { describeDiagnostic } from '../graph/parse';
-import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
+import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef, type TrainingSettings } from '../graph/document';
+import { memoryProblem, type MemoryLimit } from '../graph/memory';
 import type * as tfjs from '@tensorflow/tfjs';
 
 export class CompileError extends Error {
@@ -64,6 +65,20 @@ export function blockingDiagnostics(doc: GraphDocument, analysis: Analysis): Dia
   const needed = upstreamOf(doc, doc.nodes.filter((n) => n.type === 'objective').map((n) => n.id));
   const ids = new Set(doc.nodes.map((n) => n.id));
   return analysis.diagnostics.filter((d) => !d.node || needed.has(d.node) || !ids.has(d.node));
+}
+
+/**
+ * Why this graph cannot train on this backend at these settings (the memory estimate against the
+ * backend's limit, naming the biggest nodes), or null. Checked before compile allocates a weight;
+ * a graph with blocking diagnostics is left to compile, which names those instead.
+ */
+export function tooBigToTrain(doc: GraphDocument, settings: Partial<TrainingSettings>, limit: MemoryLimit): string | null {
+  const training = { ...doc.training, ...settings };
+  // Training never takes a batch larger than the images it has.
+  if (training.limit > 0) training.batchSize = Math.min(training.batchSize, training.limit);
+  const runDoc = { ...doc, training };
+  const analysis = analyze(runDoc);
+  return blockingDiagnostics(runDoc, analysis).length ? null : memoryProblem(runDoc, analysis, limit);
 }
 
 export interface CompileOptions {

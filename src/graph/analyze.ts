@@ -2,7 +2,8 @@
 // the order to run it in, every output shape, parameter counts per node and per model part,
 // and diagnostics that name the node and port and say how to fix the problem.
 import { nodeType } from '../../nodes';
-import { defaultParams, paramProblem, type NodeDefinition, type PortSpec } from '../../nodes/define';
+import { defaultParams, paramProblem, product, type NodeDefinition, type PortSpec } from '../../nodes/define';
+import { nodeMemory, type NodeMemory } from './memory';
 import type { GraphDocument, GraphEdge, GraphNode, Params, Shape } from './document';
 import { quoted } from './describe';
 import type { Diagnostic, ParseResult } from './parse';
@@ -18,6 +19,8 @@ export interface NodeAnalysis {
   params: number;
   /** False when a problem on this node or above it leaves its shapes and parameter count unknown. */
   known: boolean;
+  /** What training it takes at the document's batch size and optimizer (see nodeMemory); absent where unknown. */
+  memory?: NodeMemory;
 }
 
 export type PartName = 'encoder' | 'decoder' | 'model';
@@ -37,6 +40,8 @@ export interface Analysis {
   nodes: Record<string, NodeAnalysis>;
   parts: ModelPart[];
   diagnostics: Diagnostic[];
+  /** Training memory in bytes, summed over the nodes whose shapes are known, at `batchSize`. */
+  memory: { total: number; batchSize: number; unknown: number };
 }
 
 /** The node's params with defaults filled in for those the document leaves out. */
@@ -236,12 +241,20 @@ export function analyze(doc: GraphDocument): Analysis {
     result.outputs = inferred.outputs;
     result.params = def.paramCount(inputs, params);
     result.known = true;
+    const values = Object.values(inferred.outputs).reduce((sum, shape) => sum + product(shape), 0);
+    result.memory = nodeMemory(result.params, values, doc.training.batchSize, doc.training.optimizer);
+  }
+  const memory = { total: 0, batchSize: doc.training.batchSize, unknown: 0 };
+  for (const id of order) {
+    const m = nodes[id].memory;
+    if (m) memory.total += m.total;
+    else memory.unknown++;
   }
 
   if (doc.nodes.length && !objectives.length)
     diagnostics.push({ message: 'There is no Objective, so training has nothing to minimise; add one from the palette and wire the losses into it.' });
 
-  return { order, nodes, parts: modelParts(doc, order, defs, incoming, outgoing, nodes), diagnostics };
+  return { order, nodes, parts: modelParts(doc, order, defs, incoming, outgoing, nodes), diagnostics, memory };
 }
 
 /** The encoder is what feeds Sampling's inputs, the decoder what Sampling's output feeds; no Sampling: one model. */

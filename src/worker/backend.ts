@@ -28,6 +28,8 @@ interface GpuLike {
 export interface GpuDeviceLike {
   lost: Promise<{ reason: string; message: string }>;
   destroy(): void;
+  /** The buffer limits the memory check holds a graph to. */
+  limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
 }
 
 const gpu = (): GpuLike | undefined => (globalThis.navigator as (Navigator & { gpu?: GpuLike }) | undefined)?.gpu;

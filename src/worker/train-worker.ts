@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { compile, CompileError, type Program } from '../compile/compile';
+import { compile, CompileError, tooBigToTrain, type Program } from '../compile/compile';
+import { backendMemoryLimit } from '../graph/memory';
 import { loadWeights, saveWeights, type SavedModel } from '../compile/weights';
 import type { DatasetName, GraphDocument } from '../graph/document';
 import { describeDiagnostic } from '../graph/parse';
@@ -132,7 +133,10 @@ function disposeSession() {
 async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: BackendName[] = []): Promise<void> {
   if (session?.run) throw new Error('Training is already running; stop it first.');
   disposeSession();
-  await ensureBackend(msg.backend, exclude);
+  const info = await ensureBackend(msg.backend, exclude);
+  // Too big to train is said now, naming the nodes, before data loads or a weight is allocated.
+  const tooBig = tooBigToTrain(msg.doc, msg.settings, backendMemoryLimit(info.name, { gpu: webgpuDevice(tf)?.limits }));
+  if (tooBig) throw new Error(tooBig);
 
   post({ type: 'phase', phase: 'loading-data', detail: msg.settings.dataset });
   const data = await dataset(msg.settings.dataset, msg.baseUrl);

@@ -29,7 +29,15 @@ describe('cli summary', () => {
       { name: 'encoder', params: 69076 },
       { name: 'decoder', params: 65089 },
     ]);
-    expect(json.nodes.find((n: { id: string }) => n.id === 'conv2')).toEqual({ id: 'conv2', type: 'conv2d', outputShapes: { output: [null, 7, 7, 64] }, params: 18496 });
+    // Memory: 4 bytes × (18,496 weights × (1 + gradient + RMSprop's 2 accumulators) + 128 × 3,136 outputs × 2).
+    expect(json.nodes.find((n: { id: string }) => n.id === 'conv2')).toEqual({
+      id: 'conv2',
+      type: 'conv2d',
+      outputShapes: { output: [null, 7, 7, 64] },
+      params: 18496,
+      memoryBytes: 4 * (18_496 * 4 + 128 * 3136 * 2),
+    });
+    expect(json.memory).toEqual({ bytes: expect.any(Number), batchSize: 128, unknownNodes: 0 });
     expect(json.diagnostics).toEqual([]);
   });
   it('exits 1 on a malformed graph with one readable line per diagnostic', async () => {
@@ -112,4 +120,48 @@ describe('cli train', () => {
     expect(done).toMatch(/Wrote .*: metrics\.jsonl, model\/\.$/);
     for (const f of ['metrics.jsonl', 'model']) expect(files).toContain(f);
   }, 240_000);
+  it('refuses at once a graph too big for the backend, naming the node and the estimate', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wirelab-'));
+    const at = (x: number) => [x * 200, 0];
+    // Dense of 65,536 units after a 28×28×1024 Flatten: 52.6 billion weights, valid by every param's range.
+    const doc = {
+      format: 'wirelab.graph',
+      version: 1,
+      name: 'too big',
+      nodes: [
+        { id: 'data', type: 'dataset', params: {}, position: at(0) },
+        { id: 'conv', type: 'conv2d', params: { filters: 1024, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }, position: at(1) },
+        { id: 'flatten', type: 'flatten', params: {}, position: at(2) },
+        { id: 'huge', type: 'dense', params: { units: 65536, activation: 'relu' }, position: at(3) },
+        { id: 'out', type: 'dense', params: { units: 784, activation: 'sigmoid' }, position: at(4) },
+        { id: 'image', type: 'reshape', params: { targetShape: [28, 28, 1] }, position: at(5) },
+        { id: 'bce', type: 'bce', params: {}, position: at(6) },
+        { id: 'objective', type: 'objective', params: {}, position: at(7) },
+      ],
+      edges: [
+        ['data', 'image', 'conv', 'input'],
+        ['conv', 'output', 'flatten', 'input'],
+        ['flatten', 'output', 'huge', 'input'],
+        ['huge', 'output', 'out', 'input'],
+        ['out', 'output', 'image', 'input'],
+        ['data', 'image', 'bce', 'target'],
+        ['image', 'output', 'bce', 'prediction'],
+        ['bce', 'loss', 'objective', 'losses'],
+      ].map(([a, p, b, q]) => ({ from: { node: a, port: p }, to: { node: b, port: q } })),
+    };
+    const file = path.join(dir, 'big.json');
+    await writeFile(file, JSON.stringify(doc));
+    const summary = await cli('summary', file);
+    expect(summary.code, summary.stdout).toBe(0);
+    expect(summary.stdout).toMatch(/huge \(Dense\)\s+\(None, 65536\)\s+52,613,414,912\s+784 GiB/);
+    expect(summary.stdout).toMatch(/Training memory at batch 128 \(rmsprop\): about 786 GiB/);
+    const started = Date.now();
+    const r = await cli('train', file, '--out', path.join(dir, 'run'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Too big to train on (wasm|cpu): about 786 GiB at batch 128, more than the \d+(\.\d+)? GiB it can hold/);
+    expect(r.stderr).toMatch(/Biggest: "huge" \(Dense\) 784 GiB \(weights 196 GiB/);
+    expect(r.stderr).not.toMatch(/Invalid typed array length|\bat .*\.ts:\d+/);
+    // Before loading data or allocating a weight: seconds, not minutes (the process start included).
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 120_000);
 });

@@ -90,6 +90,8 @@ describe('editor', () => {
       await expectText(page, 'params-conv1', '320');
       await expectText(page, 'summary-total-encoder', '69,076');
       await expectText(page, 'summary-total-decoder', '65,089');
+      // The training memory estimate, the same figure as `npm run cli -- summary` prints.
+      await expectText(page, 'summary-memory', 'Training memory at batch 128 (rmsprop): about 58.7 MiB');
       // Every output port of every node shows a shape, and no node has a problem.
       for (const text of await page.locator('[data-testid^="shape-"]').allTextContents()) expect(text).not.toBe('?');
       await expectCount(page.locator('[data-testid^="diagnostic-"]'), 0);
