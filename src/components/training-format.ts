@@ -1,17 +1,8 @@
 // Small formatters for the training panel's readouts.
 import type { AdapterInfo } from '../worker/protocol';
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
-}
+/** Bytes in binary units: one formatter for the panel's readout and the summary's estimate. */
+export { formatBytes } from '../graph/memory';
 
 /** Seconds as m:ss, or h:mm:ss past an hour. */
 export function formatClock(seconds: number): string {

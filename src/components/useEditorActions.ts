@@ -5,6 +5,7 @@ import { presets } from '../../presets';
 import { editorKey } from '../editor/editor-key';
 import { useGraphStore } from '../stores/graphStore';
 import { useUiStore } from '../stores/uiStore';
+import { describeDiagnostic } from '../graph/parse';
 
 export function useEditorActions() {
   const graph = useGraphStore();
@@ -46,7 +47,8 @@ export function useEditorActions() {
         ui.notify(
           'error',
           `“${fileName}” cannot be opened; the graph was left as it was.`,
-          result.diagnostics.map((d) => (d.node ? `${d.node}: ${d.message}` : d.message)),
+          // Bounded and escaped (a file's ids can be anything), and not a flood.
+          result.diagnostics.slice(0, 100).map(describeDiagnostic),
         );
         return false;
       }
