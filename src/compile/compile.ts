@@ -4,7 +4,8 @@
 import { nodeType } from '../../nodes';
 import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
 import { fastConv2dTranspose } from './transposed-conv';
-import { analyze, resolveParams, upstreamOf, type Analysis, type Diagnostic } from '../graph/analyze';
+import { analyze, resolveParams, type Analysis, type Diagnostic } from '../graph/analyze';
+import { blockingDiagnostics, lossTerms, type LossTerm } from '../graph/loss-terms';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef } from '../graph/document';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -15,11 +16,7 @@ export class CompileError extends Error {
   }
 }
 
-export interface LossTerm {
-  nodeId: string;
-  /** The node's label, as metrics and charts name the term. */
-  label: string;
-}
+export { blockingDiagnostics, type LossTerm };
 
 export interface Batch {
   image: tfjs.Tensor4D;
@@ -56,12 +53,6 @@ export interface Program {
   /** Weights named `nodeId/kernel`, for saving and loading. */
   namedWeights(): { name: string; variable: tfjs.Variable }[];
   dispose(): void;
-}
-
-/** Diagnostics that stop training: those on nodes the Objective needs, and graph-wide ones. */
-export function blockingDiagnostics(doc: GraphDocument, analysis: Analysis): Diagnostic[] {
-  const needed = upstreamOf(doc, doc.nodes.filter((n) => n.type === 'objective').map((n) => n.id));
-  return analysis.diagnostics.filter((d) => !d.node || needed.has(d.node) || !doc.nodes.some((n) => n.id === d.node));
 }
 
 export interface CompileOptions {
@@ -102,14 +93,7 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
   for (const e of doc.edges) incoming.set(e.to.node, [...(incoming.get(e.to.node) ?? []), { port: e.to.port, from: e.from }]);
 
   const objective = doc.nodes.find((n) => n.type === 'objective')!;
-  const needed = upstreamOf(doc, [objective.id]);
-  const labelOf = (id: string) => byId.get(id)!.label ?? defs.get(id)!.label;
-  const lossIds = analysis.order.filter((id) => needed.has(id) && defs.get(id)!.outputs.some((o) => o.kind === 'loss'));
-  const labels = lossIds.map(labelOf);
-  const terms = lossIds.map((nodeId, i) => ({
-    nodeId,
-    label: labels.indexOf(labels[i]) !== labels.lastIndexOf(labels[i]) ? `${labels[i]} (${nodeId})` : labels[i],
-  }));
+  const terms = lossTerms(doc, analysis, objective.id);
   const datasetIds = doc.nodes.filter((n) => n.type === 'dataset').map((n) => n.id);
 
   function run(feeds: Map<string, Tensor>, targets: PortRef[], training = false): Tensor[] {
