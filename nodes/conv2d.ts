@@ -83,6 +83,7 @@ export function kerasConv(className: 'Conv2D' | 'Conv2DTranspose', node: ExportN
       activation: p.activation,
       use_bias: p.useBias,
     }),
+    weights: p.useBias ? ['kernel', 'bias'] : ['kernel'],
   };
 }
 

@@ -54,6 +54,7 @@ export const denseNode = defineNode<DenseParams>({
     return {
       outputs: { output: `layers.Dense(${p.units}${kerasActivation(p.activation)}${p.useBias ? '' : ', use_bias=False'}, name="${node.name}")(${node.inputs.input[0]})` },
       layer: layerConfig('Dense', node.name, { units: p.units, activation: p.activation, use_bias: p.useBias }),
+      weights: p.useBias ? ['kernel', 'bias'] : ['kernel'],
     };
   },
 });

@@ -37,11 +37,16 @@ export interface KerasExport {
   outputs: Record<string, string>;
   /** The layer for a tfjs LayersModel; absent when tfjs-layers cannot express the node (custom layers, losses). */
   layer?: KerasLayerConfig;
+  /** The layer's weights in Keras's order (kernel, bias): the names ours have after `<node>/`; same layouts. */
+  weights?: string[];
   /** A layer kept by the training model (`self.<name> = <module>`) when the node sits outside the parts (Sampling). */
   module?: string;
   /** Python definitions the expression uses, by name, written once (e.g. the Sampling layer). */
   helpers?: Record<string, string>;
 }
+
+/** A JSON value as a Python expression (a raw string: JSON escapes every quote and backslash in its strings). */
+export const pyJson = (value: unknown): string => `json.loads(r"""${JSON.stringify(value)}""")`;
 
 /** A float as Python writes it: 10 → 10.0. */
 export function pyFloat(x: number): string {

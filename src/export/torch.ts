@@ -2,7 +2,7 @@
 // them), the training module with Sampling and the losses as wired, and the shared runtime
 // (optimizer, data, weights files, torchrun). Pure: no tfjs, so the app can run it on the page.
 import type { GraphDocument, PortRef, Shape } from '../graph/document';
-import { pyTuple, type TorchExport } from './contract';
+import { pyJson, pyTuple, type TorchExport } from './contract';
 import { planExport, type ExportPlan, type PartPlan } from './plan';
 import { TORCH_RUNTIME } from './torch-runtime';
 
@@ -29,8 +29,8 @@ export function exportTorch(doc: GraphDocument): string {
   out.push(
     '',
     `IMAGE_SHAPE = ${pyTuple(plan.image.shape)}  # what the graph's dataset gives, per sample (height, width, channels)`,
-    `SETTINGS = json.loads(${JSON.stringify(JSON.stringify(doc.training))})  # the graph's training settings: the flags' defaults`,
-    `GRAPH = json.loads(${JSON.stringify(JSON.stringify(doc))})  # the graph itself, written into saved models`,
+    `SETTINGS = ${pyJson(doc.training)}  # the graph's training settings: the flags' defaults`,
+    `GRAPH = ${pyJson(doc)}  # the graph itself, written into saved models`,
     '',
     'if __name__ == "__main__":',
     '    main()',
