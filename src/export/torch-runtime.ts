@@ -210,6 +210,8 @@ def start_processes(device_flag):
 
 
 def main():
+    # DDP notes that a 1-channel conv's gradient has other (equivalent) strides than its bucket; harmless.
+    warnings.filterwarnings("ignore", message="Grad strides do not match bucket view strides")
     parser = argparse.ArgumentParser(description=f'Train "{GRAPH["name"]}", exported from Wirelab.')
     parser.add_argument("--data", default=os.path.join("public", "data", SETTINGS["dataset"]), help="the folder with the dataset's four IDX .gz files")
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"])

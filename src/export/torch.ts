@@ -66,6 +66,7 @@ import os
 import struct
 import sys
 import time
+import warnings
 
 import torch
 import torch.distributed as dist
