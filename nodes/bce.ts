@@ -1,4 +1,5 @@
 import { defineNode, describeShape, noWeights, product } from './define';
+import type { ExportNode } from '../src/export/contract';
 
 export interface BceParams {
   [k: string]: string;
@@ -7,6 +8,19 @@ export interface BceParams {
 
 // Keras clips predictions to [ε, 1 − ε] before the logs.
 const EPSILON = 1e-7;
+
+const TORCH_BCE = `def binary_crossentropy(target, prediction):
+    """Keras's binary cross-entropy of probabilities, per element: the prediction clipped to [ε, 1 − ε] first."""
+    p = prediction.clamp(${EPSILON}, 1 - ${EPSILON})
+    return -(target * torch.log(p) + (1 - target) * torch.log(1 - p))`;
+
+/** The factor after the mean, as Python: mean × pixels is the tutorial's 28 * 28 (h·w); sum is h·w·c. */
+function bceFactor(node: ExportNode): string {
+  const shape = node.inputShapes.target;
+  const reduction = (node.params as BceParams).reduction;
+  const dims = reduction === 'mean' ? [] : reduction === 'sum' ? shape : shape.slice(0, -1);
+  return product(dims) === 1 ? '' : ` * ${dims.length > 1 ? `(${dims.join(' * ')})` : dims[0]}`;
+}
 
 export const bceNode = defineNode<BceParams>({
   type: 'bce',
@@ -67,11 +81,20 @@ export const bceNode = defineNode<BceParams>({
         const x = inp.target[0];
         const y = tf.clipByValue(inp.prediction[0], EPSILON, 1 - EPSILON);
         const bce = tf.neg(tf.add(tf.mul(x, tf.log(y)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, y)))));
-        const mean = tf.mean(bce);
+        // Per image first, then over the batch: one float32 sum over the whole batch drifts by ~1e-4.
+        const mean = tf.mean(tf.mean(tf.reshape(bce, [bce.shape[0], -1]), 1));
         const loss = p.reduction === 'mean' ? mean : tf.mul(mean, p.reduction === 'sum' ? elements : pixels);
         return { loss };
       },
       weights: noWeights,
     };
   },
+  toTorch: (node) => ({
+    outputs: { loss: `torch.mean(binary_crossentropy(${node.inputs.target[0]}, ${node.inputs.prediction[0]}))${bceFactor(node)}` },
+    helpers: { binary_crossentropy: TORCH_BCE },
+  }),
+  // keras.losses.binary_crossentropy averages over the last axis (channels); the mean of that is the mean over all.
+  toKeras: (node) => ({
+    outputs: { loss: `ops.mean(keras.losses.binary_crossentropy(${node.inputs.target[0]}, ${node.inputs.prediction[0]}))${bceFactor(node)}` },
+  }),
 });

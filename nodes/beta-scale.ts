@@ -1,4 +1,5 @@
 import { defineNode, noWeights } from './define';
+import { pyFloat } from '../src/export/contract';
 
 export interface BetaParams {
   [k: string]: number;
@@ -28,4 +29,6 @@ export const betaScaleNode = defineNode<BetaParams>({
   paramCount: () => 0,
   // Reads β at every step, so a live edit takes effect at the next one.
   build: ({ tf }, p) => ({ apply: (inp) => ({ loss: tf.mul(inp.loss[0], p.beta) }), weights: noWeights }),
+  toTorch: (node) => ({ outputs: { loss: `${node.inputs.loss[0]} * ${pyFloat((node.params as BetaParams).beta)}` } }),
+  toKeras: (node) => ({ outputs: { loss: `${node.inputs.loss[0]} * ${pyFloat((node.params as BetaParams).beta)}` } }),
 });

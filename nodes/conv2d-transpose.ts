@@ -1,4 +1,5 @@
-import { convLayer, convParamCount, convParams, imageInput, type ConvParams } from './conv2d';
+import { convLayer, convParamCount, convParams, convWeights, imageInput, kerasConv, type ConvParams } from './conv2d';
+import { torchActivation } from '../src/export/ops';
 import { defineNode } from './define';
 
 /** Keras's transposed-conv output length: same → n·s, valid → n·s + max(k − s, 0) = (n−1)·s + k when k ≥ s. */
@@ -43,4 +44,25 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
     // The transposed conv the compiler picks for the backend (tfjs's own is slow on cpu and wasm).
     return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => conv2dTranspose(x, kernel, [x.shape[0], ...out], p.strides, p.padding as 'same'));
   },
+  toTorch(node) {
+    // PyTorch's full transposed conv is (n−1)·s + k long (+ output_padding when k < s); Keras keeps
+    // `before` rows of it, then as many as its output has: before = ⌊(k−s)/2⌋ for 'same', 0 for 'valid'.
+    const p = node.params as ConvParams;
+    const [h, , c] = node.inputShapes.input;
+    const [oh, ow] = node.outputShapes.output;
+    const extra = Math.max(p.strides - p.kernelSize, 0);
+    const before = p.padding === 'same' ? Math.floor(Math.max(p.kernelSize - p.strides, 0) / 2) : 0;
+    const after = (h - 1) * p.strides + p.kernelSize + extra - oh - before;
+    const symmetric = before === after;
+    const args = `${c}, ${p.filters}, kernel_size=${p.kernelSize}${p.strides !== 1 ? `, stride=${p.strides}` : ''}${symmetric && before ? `, padding=${before}` : ''}${extra ? `, output_padding=${extra}` : ''}${p.useBias ? '' : ', bias=False'}`;
+    const call = `self.${node.name}(${node.inputs.input[0]})`;
+    const cropped = symmetric ? call : `${call}[:, :, ${before}:${before + oh}, ${before}:${before + ow}]`;
+    return {
+      module: `nn.ConvTranspose2d(${args})`,
+      outputs: { output: torchActivation(p.activation, cropped, true) },
+      weights: convWeights(p.useBias),
+      ...(symmetric ? {} : { comment: `Keras "${p.padding}": keeps rows ${before}–${before + oh - 1} of the full transposed conv` }),
+    };
+  },
+  toKeras: (node) => kerasConv('Conv2DTranspose', node),
 });

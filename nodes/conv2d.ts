@@ -1,6 +1,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type BuiltNode, type InferResult, type Tensor, type Tf } from './define';
 import type { Shape } from '../src/graph/document';
+import type { ExportNode, KerasExport } from '../src/export/contract';
+import { kerasActivation, layerConfig, torchActivation } from '../src/export/ops';
 
 export interface ConvParams {
   [k: string]: number | string | boolean;
@@ -57,6 +59,40 @@ export function convLayer(tf: Tf, layer: tfjs.layers.Layer, inputShape: Shape, a
   };
 }
 
+/** Keras's 'same' padding of one dimension: the total split with the extra row after (PyTorch's own would be symmetric). */
+export function samePads(n: number, k: number, s: number): [number, number] {
+  const total = Math.max((Math.ceil(n / s) - 1) * s + k - n, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** Conv2D and Conv2DTranspose in Keras: the layer call and its tfjs-layers config. */
+export function kerasConv(className: 'Conv2D' | 'Conv2DTranspose', node: ExportNode): KerasExport {
+  const p = node.params as ConvParams;
+  const strides = p.strides !== 1 ? `, strides=${p.strides}` : '';
+  const padding = p.padding !== 'valid' ? `, padding="${p.padding}"` : '';
+  const bias = p.useBias ? '' : ', use_bias=False';
+  return {
+    outputs: { output: `layers.${className}(${p.filters}, ${p.kernelSize}${strides}${padding}${kerasActivation(p.activation)}${bias}, name="${node.name}")(${node.inputs.input[0]})` },
+    layer: layerConfig(className, node.name, {
+      filters: p.filters,
+      kernel_size: [p.kernelSize, p.kernelSize],
+      strides: [p.strides, p.strides],
+      padding: p.padding,
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: p.activation,
+      use_bias: p.useBias,
+    }),
+    weights: p.useBias ? ['kernel', 'bias'] : ['kernel'],
+  };
+}
+
+/** Our kernels are Keras's (kh, kw, in, out) — (kh, kw, out, in) for a transposed conv; PyTorch's are (out, in, kh, kw) — (in, out, kh, kw). */
+export const convWeights = (useBias: boolean) => [
+  { name: 'kernel', torch: 'weight', permute: [3, 2, 0, 1] },
+  ...(useBias ? [{ name: 'bias', torch: 'bias' }] : []),
+];
+
 /** Keras's conv output length: same → ceil(n/s), valid → floor((n−k)/s)+1. */
 export function convLength(n: number, k: number, s: number, padding: string): number {
   return padding === 'same' ? Math.ceil(n / s) : Math.floor((n - k) / s) + 1;
@@ -95,4 +131,21 @@ export const conv2dNode = defineNode<ConvParams>({
     // (fast) filter gradient and has no kernel on wasm; the plain op always goes through it.
     return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => tf.conv2d(x, kernel, p.strides, p.padding as 'same'));
   },
+  toTorch(node) {
+    const p = node.params as ConvParams;
+    const [h, w, c] = node.inputShapes.input;
+    const [top, bottom] = p.padding === 'same' ? samePads(h, p.kernelSize, p.strides) : [0, 0];
+    const [left, right] = p.padding === 'same' ? samePads(w, p.kernelSize, p.strides) : [0, 0];
+    const symmetric = top === bottom && left === right;
+    const padArg = symmetric && (top || left) ? `, padding=${top === left ? top : `(${top}, ${left})`}` : '';
+    const x = node.inputs.input[0];
+    const input = symmetric ? x : `F.pad(${x}, (${left}, ${right}, ${top}, ${bottom}))`;
+    return {
+      module: `nn.Conv2d(${c}, ${p.filters}, kernel_size=${p.kernelSize}${p.strides !== 1 ? `, stride=${p.strides}` : ''}${padArg}${p.useBias ? '' : ', bias=False'})`,
+      outputs: { output: torchActivation(p.activation, `self.${node.name}(${input})`, true) },
+      weights: convWeights(p.useBias),
+      ...(symmetric ? {} : { comment: `Keras "same": pads ${top} above, ${bottom} below, ${left} left, ${right} right` }),
+    };
+  },
+  toKeras: (node) => kerasConv('Conv2D', node),
 });

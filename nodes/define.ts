@@ -4,6 +4,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Params, ParamValue, Shape } from '../src/graph/document';
 import { describeValue } from '../src/graph/describe';
+import type { ExportNode, KerasExport, TorchExport } from '../src/export/contract';
 
 export type Tf = typeof tfjs;
 export type Tensor = tfjs.Tensor;
@@ -100,6 +101,10 @@ export interface NodeDefinition<P extends Params = Params> {
   /** Number of trainable parameters, given the input shapes. */
   paramCount(inputs: Record<string, Shape>, params: P): number;
   build(ctx: BuildContext, params: P): BuiltNode;
+  /** The node as PyTorch code (src/export/torch.ts); a node without it cannot be exported yet. */
+  toTorch?(node: ExportNode): TorchExport;
+  /** The node as Keras code, and as a tfjs-layers layer where one exists (src/export/keras.ts). */
+  toKeras?(node: ExportNode): KerasExport;
 }
 
 /** Identity helper that keeps each definition's param types while the registry holds them uniformly. */

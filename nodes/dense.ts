@@ -1,4 +1,5 @@
 import { activationParam, defineNode, describeShape, layerNode, useBiasParam } from './define';
+import { kerasActivation, layerConfig, torchActivation } from '../src/export/ops';
 
 export interface DenseParams {
   [k: string]: number | string | boolean;
@@ -38,5 +39,22 @@ export const denseNode = defineNode<DenseParams>({
   build({ tf, inputShapes, kernelInitializer }, p) {
     const layer = tf.layers.dense({ units: p.units, activation: p.activation as 'relu', useBias: p.useBias, kernelInitializer: kernelInitializer() });
     return layerNode(layer, inputShapes.input);
+  },
+  toTorch(node) {
+    const p = node.params as DenseParams;
+    return {
+      module: `nn.Linear(${node.inputShapes.input[0]}, ${p.units}${p.useBias ? '' : ', bias=False'})`,
+      outputs: { output: torchActivation(p.activation, `self.${node.name}(${node.inputs.input[0]})`, false) },
+      // Keras's kernel is (in, units); PyTorch's weight is (units, in).
+      weights: [{ name: 'kernel', torch: 'weight', permute: [1, 0] }, ...(p.useBias ? [{ name: 'bias', torch: 'bias' }] : [])],
+    };
+  },
+  toKeras(node) {
+    const p = node.params as DenseParams;
+    return {
+      outputs: { output: `layers.Dense(${p.units}${kerasActivation(p.activation)}${p.useBias ? '' : ', use_bias=False'}, name="${node.name}")(${node.inputs.input[0]})` },
+      layer: layerConfig('Dense', node.name, { units: p.units, activation: p.activation, use_bias: p.useBias }),
+      weights: p.useBias ? ['kernel', 'bias'] : ['kernel'],
+    };
   },
 });

@@ -1,4 +1,6 @@
 import { defineNode, noWeights, product } from './define';
+import { isImage } from '../src/export/contract';
+import { layerConfig } from '../src/export/ops';
 
 export const flattenNode = defineNode<Record<string, never>>({
   type: 'flatten',
@@ -22,4 +24,10 @@ export const flattenNode = defineNode<Record<string, never>>({
     const n = product(inputShapes.input);
     return { apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, n]) }), weights: noWeights };
   },
+  // Keras flattens (h, w, c) with channels last; PyTorch holds images channels first, so move them back first.
+  toTorch: (node) =>
+    isImage(node.inputShapes.input)
+      ? { outputs: { output: `${node.inputs.input[0]}.permute(0, 2, 3, 1).flatten(1)` }, comment: 'channels last first, so the order is Keras\'s' }
+      : { outputs: { output: `${node.inputs.input[0]}.flatten(1)` } },
+  toKeras: (node) => ({ outputs: { output: `layers.Flatten(name="${node.name}")(${node.inputs.input[0]})` }, layer: layerConfig('Flatten', node.name, {}) }),
 });

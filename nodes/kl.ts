@@ -49,6 +49,16 @@ export const klNode = defineNode<KlParams>({
     },
     weights: noWeights,
   }),
+  toTorch(node) {
+    const [mu, logVar] = [node.inputs.mean[0], node.inputs.logVar[0]];
+    const terms = `1 + ${logVar} - ${mu}.square() - torch.exp(${logVar})`;
+    return { outputs: { loss: (node.params as KlParams).reduction === 'mean' ? `-0.5 * torch.mean(${terms})` : `-0.5 * torch.mean(torch.sum(${terms}, dim=-1))` } };
+  },
+  toKeras(node) {
+    const [mu, logVar] = [node.inputs.mean[0], node.inputs.logVar[0]];
+    const terms = `1 + ${logVar} - ops.square(${mu}) - ops.exp(${logVar})`;
+    return { outputs: { loss: (node.params as KlParams).reduction === 'mean' ? `-0.5 * ops.mean(${terms})` : `-0.5 * ops.mean(ops.sum(${terms}, axis=-1))` } };
+  },
 });
 
 /** The KL term of each latent dimension, averaged over the batch (for the latent metrics). */

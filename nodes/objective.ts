@@ -19,4 +19,6 @@ export const objectiveNode = defineNode<Record<string, never>>({
   },
   paramCount: () => 0,
   build: ({ tf }) => ({ apply: (inp) => ({ total: tf.addN(inp.losses) }), weights: noWeights }),
+  toTorch: (node) => ({ outputs: { total: node.inputs.losses.join(' + ') } }),
+  toKeras: (node) => ({ outputs: { total: node.inputs.losses.join(' + ') } }),
 });

@@ -1,4 +1,6 @@
 import { defineNode, describeShape, noWeights, product } from './define';
+import { isImage, pyTuple } from '../src/export/contract';
+import { layerConfig } from '../src/export/ops';
 
 export interface ReshapeParams {
   [k: string]: number[];
@@ -39,4 +41,21 @@ export const reshapeNode = defineNode<ReshapeParams>({
   },
   paramCount: () => 0,
   build: ({ tf }, p) => ({ apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, ...p.targetShape]) }), weights: noWeights }),
+  // Keras reshapes in channels-last order; PyTorch holds images channels first, so convert on the way in and out.
+  toTorch(node) {
+    const target = (node.params as ReshapeParams).targetShape;
+    const x = node.inputs.input[0];
+    const input = isImage(node.inputShapes.input) ? `${x}.permute(0, 2, 3, 1)` : x;
+    const out = `${input}.reshape(-1, ${target.join(', ')})`;
+    return isImage(target)
+      ? { outputs: { output: `${out}.permute(0, 3, 1, 2)` }, comment: `Keras's ${pyTuple(target)}, then channels first` }
+      : { outputs: { output: out } };
+  },
+  toKeras(node) {
+    const target = (node.params as ReshapeParams).targetShape;
+    return {
+      outputs: { output: `layers.Reshape(${pyTuple(target)}, name="${node.name}")(${node.inputs.input[0]})` },
+      layer: layerConfig('Reshape', node.name, { target_shape: target }),
+    };
+  },
 });

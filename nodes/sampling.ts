@@ -1,4 +1,23 @@
 import { defineNode, describeShape, noWeights, type InferResult } from './define';
+
+const TORCH_SAMPLING = `class Sampling(nn.Module):
+    """z = μ + exp(½·log σ²)·ε, ε ~ N(0, I): the reparameterisation trick. Returns μ when not training."""
+
+    noise = None  # a function (shape, like) -> ε; --eps sets it so a run can be compared with Wirelab's
+
+    def forward(self, mean, log_var):
+        if not self.training:
+            return mean
+        eps = Sampling.noise(mean.shape, mean) if Sampling.noise else torch.randn_like(mean)
+        return mean + torch.exp(0.5 * log_var) * eps`;
+
+const KERAS_SAMPLING = `class Sampling(layers.Layer):
+    """z = μ + exp(½·log σ²)·ε, ε ~ N(0, I): the reparameterisation trick."""
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        epsilon = keras.random.normal(shape=ops.shape(z_mean))
+        return z_mean + ops.exp(0.5 * z_log_var) * epsilon`;
 import type { Shape } from '../src/graph/document';
 
 /** μ and log σ² must both be vectors of the same length; used by Sampling and KL. */
@@ -52,5 +71,16 @@ export const samplingNode = defineNode<Record<string, never>>({
       return { z: tf.add(mean, tf.mul(tf.exp(tf.mul(0.5, inp.logVar[0])), eps)) };
     },
     weights: noWeights,
+  }),
+  toTorch: (node) => ({
+    module: 'Sampling()',
+    outputs: { z: `self.${node.name}(${node.inputs.mean[0]}, ${node.inputs.logVar[0]})` },
+    helpers: { Sampling: TORCH_SAMPLING },
+  }),
+  // A custom layer: Keras runs it, tfjs-layers has no such class (so no `layer`).
+  toKeras: (node) => ({
+    module: `Sampling(name="${node.name}")`,
+    outputs: { z: `self.${node.name}([${node.inputs.mean[0]}, ${node.inputs.logVar[0]}])` },
+    helpers: { Sampling: KERAS_SAMPLING },
   }),
 });

@@ -1,6 +1,7 @@
 // The Wirelab command line: the same core as the app, in Node.
 //   summary <graph.json> [--json]
 //   train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm] [--out DIR]
+//   export <graph.json> --to pytorch|keras|tfjs-layers [--out FILE|DIR] [--weights DIR]
 // Exit codes: 0 done; 1 invalid graph or data (one line per diagnostic); 2 bad usage.
 import { analyze } from '../graph/analyze';
 import type { Diagnostic } from '../graph/parse';
@@ -8,13 +9,18 @@ import { CliError, formatDiagnostics, parseArgs, readGraph } from './args';
 import { summaryJson, summaryText } from './summary';
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { summary: [], train: ['epochs', 'limit', 'batch-size', 'seed', 'backend', 'out'] });
+  const args = parseArgs(argv, { summary: [], train: ['epochs', 'limit', 'batch-size', 'seed', 'backend', 'out'], export: ['to', 'out', 'weights'] });
   const doc = await readGraph(args.file);
   if (args.command === 'summary') {
     const analysis = analyze(doc);
     if (args.flags.has('json')) console.log(JSON.stringify(summaryJson(doc, analysis), null, 2));
     else console.log(summaryText(doc, analysis));
     return analysis.diagnostics.length ? 1 : 0;
+  }
+  if (args.command === 'export') {
+    const { exportCommand } = await import('./export-command');
+    await exportCommand(doc, args.flags);
+    return 0;
   }
   const { trainCommand } = await import('./train-command');
   await trainCommand(doc, args.flags);

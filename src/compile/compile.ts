@@ -5,7 +5,8 @@ import { nodeType } from '../../nodes';
 import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
 import { fastConv2dTranspose } from './transposed-conv';
 import { nodeRandomness } from './seeds';
-import { analyze, listFor, resolveParams, upstreamOf, type Analysis, type Diagnostic } from '../graph/analyze';
+import { analyze, listFor, resolveParams, type Analysis, type Diagnostic } from '../graph/analyze';
+import { blockingDiagnostics, lossTerms, type LossTerm } from '../graph/loss-terms';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef, type TrainingSettings } from '../graph/document';
 import { memoryProblem, type MemoryLimit } from '../graph/memory';
@@ -17,11 +18,7 @@ export class CompileError extends Error {
   }
 }
 
-export interface LossTerm {
-  nodeId: string;
-  /** The node's label, as metrics and charts name the term. */
-  label: string;
-}
+export { blockingDiagnostics, type LossTerm };
 
 export interface Batch {
   image: tfjs.Tensor4D;
@@ -58,13 +55,6 @@ export interface Program {
   /** Weights named `nodeId/kernel`, for saving and loading. */
   namedWeights(): { name: string; variable: tfjs.Variable }[];
   dispose(): void;
-}
-
-/** Diagnostics that stop training: those on nodes the Objective needs, and graph-wide ones. */
-export function blockingDiagnostics(doc: GraphDocument, analysis: Analysis): Diagnostic[] {
-  const needed = upstreamOf(doc, doc.nodes.filter((n) => n.type === 'objective').map((n) => n.id));
-  const ids = new Set(doc.nodes.map((n) => n.id));
-  return analysis.diagnostics.filter((d) => !d.node || needed.has(d.node) || !ids.has(d.node));
 }
 
 /**
@@ -122,13 +112,7 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
   for (const e of doc.edges) listFor(incoming, e.to.node).push({ port: e.to.port, from: e.from });
 
   const objective = doc.nodes.find((n) => n.type === 'objective')!;
-  const needed = upstreamOf(doc, [objective.id]);
-  const labelOf = (id: string) => byId.get(id)!.label ?? defs.get(id)!.label;
-  const lossIds = analysis.order.filter((id) => needed.has(id) && defs.get(id)!.outputs.some((o) => o.kind === 'loss'));
-  const labels = lossIds.map(labelOf);
-  const uses = new Map<string, number>();
-  for (const l of labels) uses.set(l, (uses.get(l) ?? 0) + 1);
-  const terms = lossIds.map((nodeId, i) => ({ nodeId, label: uses.get(labels[i])! > 1 ? `${labels[i]} (${nodeId})` : labels[i] }));
+  const terms = lossTerms(doc, analysis, objective.id);
   const datasetIds = doc.nodes.filter((n) => n.type === 'dataset').map((n) => n.id);
 
   function run(feeds: Map<string, Tensor>, targets: PortRef[], training = false): Tensor[] {

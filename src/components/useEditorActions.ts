@@ -13,6 +13,7 @@ export function useEditorActions() {
   const editor = inject(editorKey)!;
 
   const fit = () => editor.value?.zoomToFit();
+  const fileBase = () => graph.doc.name.trim().replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '') || 'graph';
   const afterReplace = async () => {
     ui.setSelection([]);
     await editor.value?.synced();
@@ -57,8 +58,18 @@ export function useEditorActions() {
       return true;
     },
     save() {
-      const base = graph.doc.name.trim().replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/^-+|-+$/g, '') || 'graph';
-      downloadBlob(`${base}.json`, new Blob([graph.serialize()], { type: 'application/json' }));
+      downloadBlob(`${fileBase()}.json`, new Blob([graph.serialize()], { type: 'application/json' }));
+    },
+    /** Downloads the graph as a PyTorch or Keras script (the exporters load on first use). */
+    async exportCode(to: 'pytorch' | 'keras') {
+      const name = `${fileBase()}${to === 'keras' ? '-keras' : ''}.py`;
+      try {
+        const code = to === 'pytorch' ? (await import('../export/torch')).exportTorch(graph.doc) : (await import('../export/keras')).exportKeras(graph.doc);
+        downloadBlob(name, new Blob([code], { type: 'text/x-python' }));
+        ui.notify('info', `Exported ${name}. Run it: python3 ${name} --data public/data/${graph.doc.training.dataset} --epochs 1`);
+      } catch (e) {
+        ui.notify('error', `The graph cannot be exported to ${to === 'pytorch' ? 'PyTorch' : 'Keras'}.`, (e as Error).message.split('\n'));
+      }
     },
     deleteSelection() {
       if (ui.selection.length) graph.removeNodes(ui.selection);
