@@ -7,7 +7,7 @@ import { compile } from '../compile/compile';
 import { fastestNodeBackend, useNodeBackend } from '../compile/backend-node';
 import { saveWeights } from '../compile/weights';
 import type { GraphDocument } from '../graph/document';
-import { take, toFloats, type Dataset } from '../train/data';
+import { imageTensor, take, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
 import type { LatentMetrics } from '../train/plot-types';
 import { computePlots } from '../train/plots';
@@ -93,7 +93,7 @@ async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, f
   let dims = 0;
   for (let start = 0; start < data.test.count; start += chunk) {
     const idx = Array.from({ length: Math.min(chunk, data.test.count - start) }, (_, i) => start + i);
-    const mu = tf.tidy(() => program.encode(tf.tensor4d(toFloats(data.test, idx), [idx.length, 28, 28, 1])));
+    const mu = tf.tidy(() => program.encode(imageTensor(tf, data.test, idx)));
     dims = mu.shape[1];
     const values = await mu.data();
     mu.dispose();

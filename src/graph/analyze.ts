@@ -3,6 +3,8 @@
 // and diagnostics that name the node and port and say how to fix the problem.
 import { nodeType } from '../../nodes';
 import { defaultParams, paramProblem, type NodeDefinition, type PortSpec } from '../../nodes/define';
+import { hasRole } from '../../nodes/roles';
+import { datasetInfo } from './datasets';
 import type { GraphDocument, GraphEdge, GraphNode, Params, Shape } from './document';
 import type { Diagnostic } from './parse';
 
@@ -11,15 +13,22 @@ export type { Diagnostic } from './parse';
 export interface NodeAnalysis {
   /** Shape of each connected input (first wire of a multi-input port). */
   inputs: Record<string, Shape>;
+  /** Every wire's shape per input port, in the wires' order (their order in the document's edges). */
+  wires: Record<string, Shape[]>;
   /** Shape of each output port; empty when the node has a problem or an upstream one. */
   outputs: Record<string, Shape>;
+  /** Trainable parameters. */
   params: number;
+  /** Parameters kept but not trained (BatchNormalization's moving mean and variance). */
+  nonTrainable: number;
 }
 
 export type PartName = 'encoder' | 'decoder' | 'model';
 export interface ModelPart {
   name: PartName;
+  /** Trainable parameters. */
   params: number;
+  nonTrainable: number;
   /** The layer nodes in it, in run order. */
   nodes: string[];
 }
@@ -173,30 +182,36 @@ export function analyze(doc: GraphDocument): Analysis {
   }
 
   const nodes: Record<string, NodeAnalysis> = {};
+  const dataset = datasetInfo(doc.training);
   for (const id of order) {
     const def = defs.get(id)!;
     const inputs: Record<string, Shape> = {};
+    const wires: Record<string, Shape[]> = {};
     let upstreamBroken = false;
     for (const e of incoming.get(id) ?? []) {
       const shape = nodes[e.from.node]?.outputs[e.from.port];
       if (!shape) upstreamBroken = true;
-      else if (!(e.to.port in inputs)) inputs[e.to.port] = shape;
+      else {
+        if (!(e.to.port in inputs)) inputs[e.to.port] = shape;
+        (wires[e.to.port] ??= []).push(shape);
+      }
     }
-    const result: NodeAnalysis = { inputs, outputs: {}, params: 0 };
+    const result: NodeAnalysis = { inputs, wires, outputs: {}, params: 0, nonTrainable: 0 };
     nodes[id] = result;
     // A node downstream of a problem stays quiet: the fix belongs upstream.
     if (upstreamBroken) continue;
     const params = resolved.get(id)!;
-    const inferred = def.inferShape(inputs, params);
+    const inferred = def.inferShape(inputs, params, { wires, dataset });
     if (!inferred.ok) {
       for (const p of inferred.problems) diagnostics.push({ node: id, ...(p.port ? { port: p.port } : {}), message: p.message });
       continue;
     }
     result.outputs = inferred.outputs;
     result.params = def.paramCount(inputs, params);
+    result.nonTrainable = def.stateCount?.(inputs, params) ?? 0;
   }
 
-  if (doc.nodes.length && !doc.nodes.some((n) => n.type === 'objective'))
+  if (doc.nodes.length && !doc.nodes.some((n) => hasRole(n.type, 'objective')))
     diagnostics.push({ message: 'There is no Objective, so training has nothing to minimise; add one from the palette and wire the losses into it.' });
 
   return { order, nodes, parts: modelParts(doc, order, defs, incoming, outgoing, nodes), diagnostics };
@@ -214,9 +229,9 @@ function modelParts(
   const isLayer = (id: string) => defs.get(id)?.category === 'layer';
   const part = (name: PartName, members: Set<string>): ModelPart => {
     const ids = order.filter((id) => members.has(id) && isLayer(id));
-    return { name, params: ids.reduce((sum, id) => sum + nodes[id].params, 0), nodes: ids };
+    return { name, params: ids.reduce((sum, id) => sum + nodes[id].params, 0), nonTrainable: ids.reduce((sum, id) => sum + nodes[id].nonTrainable, 0), nodes: ids };
   };
-  const samplers = doc.nodes.filter((n) => n.type === 'sampling' && defs.has(n.id)).map((n) => n.id);
+  const samplers = doc.nodes.filter((n) => hasRole(n.type, 'latent-sampler') && defs.has(n.id)).map((n) => n.id);
   if (!samplers.length) return [part('model', new Set(order))];
   const up = (id: string) => (incoming.get(id) ?? []).map((e) => e.from.node);
   const down = (id: string) => (outgoing.get(id) ?? []).map((e) => e.to.node);

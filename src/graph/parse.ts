@@ -28,13 +28,34 @@ export function parseText(text: string): ParseResult {
   return parse(value);
 }
 
-export function parse(value: unknown): ParseResult {
+/**
+ * The migration chain: MIGRATIONS[n] turns a version-n document into a version n+1 one, as plain
+ * JSON, before it is checked. One small step per version, so every saved file keeps opening.
+ */
+const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
+  // 1 → 2: several wires may end at one port, in the order of `edges` (version 1 allowed that only
+  // on the Objective, where order does not matter); `training.dataset` may be 'custom' with
+  // `training.custom`. Nothing in a version-1 file changes meaning.
+  1: (doc) => ({ ...doc, version: 2 }),
+};
+
+/** Brings an older document up to GRAPH_VERSION, or says why it cannot. */
+export function migrate(value: Record<string, unknown>): { doc: Record<string, unknown> } | { problem: string } {
+  let doc = value;
+  if (typeof doc.version !== 'number' || !Number.isInteger(doc.version) || doc.version < 1 || doc.version > GRAPH_VERSION)
+    return { problem: `Graph version ${JSON.stringify(doc.version ?? null)} is not supported; this Wirelab reads versions 1 to ${GRAPH_VERSION}.` };
+  while ((doc.version as number) < GRAPH_VERSION) doc = MIGRATIONS[doc.version as number](doc);
+  return { doc };
+}
+
+export function parse(input: unknown): ParseResult {
   const out: Diagnostic[] = [];
-  if (!isObject(value)) return { ok: false, diagnostics: [{ message: 'A Wirelab graph is a JSON object; this file holds something else.' }] };
-  if (value.format !== GRAPH_FORMAT)
-    out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${JSON.stringify(value.format ?? null)}.` });
-  if (value.version !== GRAPH_VERSION)
-    out.push({ message: `Graph version ${JSON.stringify(value.version ?? null)} is not supported; this Wirelab reads version ${GRAPH_VERSION}.` });
+  if (!isObject(input)) return { ok: false, diagnostics: [{ message: 'A Wirelab graph is a JSON object; this file holds something else.' }] };
+  if (input.format !== GRAPH_FORMAT)
+    out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${JSON.stringify(input.format ?? null)}.` });
+  const migrated = migrate(input);
+  if ('problem' in migrated) out.push({ message: migrated.problem });
+  const value = 'doc' in migrated ? migrated.doc : input;
   const name = typeof value.name === 'string' ? value.name : 'Untitled';
 
   const nodes: GraphNode[] = [];
@@ -105,8 +126,16 @@ function parseTraining(t: unknown, out: Diagnostic[]): TrainingSettings {
     else out.push({ message: `training.optimizer must be rmsprop, adam or sgd, got ${JSON.stringify(t.optimizer)}.` });
   }
   if (t.dataset !== undefined) {
-    if (t.dataset === 'fashion-mnist' || t.dataset === 'mnist') s.dataset = t.dataset;
-    else out.push({ message: `training.dataset must be fashion-mnist or mnist, got ${JSON.stringify(t.dataset)}.` });
+    if (t.dataset === 'fashion-mnist' || t.dataset === 'mnist' || t.dataset === 'custom') s.dataset = t.dataset;
+    else out.push({ message: `training.dataset must be fashion-mnist, mnist or custom, got ${JSON.stringify(t.dataset)}.` });
   }
+  if (t.custom !== undefined) {
+    const c = t.custom;
+    const shapeOk = isObject(c) && Array.isArray(c.shape) && c.shape.length === 3 && c.shape.every((d) => Number.isInteger(d) && (d as number) >= 1);
+    if (isObject(c) && shapeOk && Array.isArray(c.classNames) && c.classNames.length > 0 && c.classNames.every((x) => typeof x === 'string'))
+      s.custom = { name: typeof c.name === 'string' ? c.name : 'own images', shape: c.shape as number[], classNames: c.classNames as string[] };
+    else out.push({ message: 'training.custom must be {name, shape: [height, width, channels], classNames: [at least one name]}.' });
+  }
+  if (s.dataset === 'custom' && !s.custom) out.push({ message: 'training.dataset is custom but training.custom does not describe the images; open your images again.' });
   return s;
 }

@@ -118,7 +118,7 @@ export type FromWorker =
       skipped?: { nodeId: string; reason: string }[];
     }
   /** A test image, 28×28 grey bytes. */
-  | { type: 'image'; dataset: DatasetName; index: number; pixels: Uint8Array; label: number }
+  | { type: 'image'; dataset: DatasetName; index: number; pixels: Uint8Array; label: number; shape: number[] }
   | { type: 'notice'; level: 'info' | 'warning'; text: string }
   | { type: 'done'; result: TrainResult }
   | { type: 'model'; files: ModelFiles | null; message?: string }

@@ -11,7 +11,10 @@ import { compile, CompileError, type Program } from '../compile/compile';
 import { loadWeights, saveWeights, type SavedModel } from '../compile/weights';
 import type { DatasetName, GraphDocument } from '../graph/document';
 import { describeDiagnostic } from '../graph/parse';
-import { IMAGE_SIZE, loadDataset, take, type Dataset } from '../train/data';
+import { imageBytes, loadDataset, take, type Dataset } from '../train/data';
+import { nodeType } from '../../nodes';
+import { nodesWithRole } from '../../nodes/roles';
+import { resolveParams } from '../graph/analyze';
 import type { Plot } from '../train/plot-types';
 import { computePlots } from '../train/plots';
 import { train, type Losses, type StepReport, type TrainRun } from '../train/train';
@@ -277,12 +280,7 @@ function plotBuffers(plots: Plot[]): Transferable[] {
 /** How many images one draw runs the model on (the scatter's samples, the grid's n², the reconstructions'). */
 function imagesPerDraw(doc: GraphDocument): number {
   let n = 0;
-  for (const node of doc.nodes) {
-    const p = node.params;
-    if (node.type === 'latent-scatter') n += Math.min(Number(p.samples ?? 5000), 10000);
-    else if (node.type === 'latent-grid') n += Number(p.n ?? 10) ** 2;
-    else if (node.type === 'reconstructions') n += 2 * Number(p.count ?? 8);
-  }
+  for (const { node, role } of nodesWithRole(doc.nodes, 'plot')) n += role.plot.images(resolveParams(nodeType(node.type)!, node.params));
   return n;
 }
 
@@ -370,8 +368,8 @@ async function plotsFor(msg: Extract<ToWorker, { type: 'plots' }>): Promise<void
 async function sendImage(msg: Extract<ToWorker, { type: 'image' }>): Promise<void> {
   const data = await dataset(msg.dataset, msg.baseUrl);
   if (msg.index >= data.test.count) return;
-  const pixels = data.test.pixels.slice(msg.index * IMAGE_SIZE, (msg.index + 1) * IMAGE_SIZE);
-  post({ type: 'image', dataset: msg.dataset, index: msg.index, pixels, label: data.test.labels[msg.index] }, [pixels.buffer]);
+  const pixels = imageBytes(data.test, msg.index).slice();
+  post({ type: 'image', dataset: msg.dataset, index: msg.index, pixels, label: data.test.labels[msg.index], shape: data.test.shape }, [pixels.buffer]);
 }
 
 async function exportModel(doc: GraphDocument): Promise<void> {

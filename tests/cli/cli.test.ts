@@ -26,10 +26,10 @@ describe('cli summary', () => {
     const r = await cli('summary', 'presets/beta-vae.json', '--json');
     const json = JSON.parse(r.stdout);
     expect(json.parts).toEqual([
-      { name: 'encoder', params: 69076 },
-      { name: 'decoder', params: 65089 },
+      { name: 'encoder', params: 69076, nonTrainable: 0 },
+      { name: 'decoder', params: 65089, nonTrainable: 0 },
     ]);
-    expect(json.nodes.find((n: { id: string }) => n.id === 'conv2')).toEqual({ id: 'conv2', type: 'conv2d', outputShapes: { output: [null, 7, 7, 64] }, params: 18496 });
+    expect(json.nodes.find((n: { id: string }) => n.id === 'conv2')).toEqual({ id: 'conv2', type: 'conv2d', outputShapes: { output: [null, 7, 7, 64] }, params: 18496, nonTrainable: 0 });
     expect(json.diagnostics).toEqual([]);
   });
   it('exits 1 on a malformed graph with one readable line per diagnostic', async () => {
