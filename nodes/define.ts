@@ -71,6 +71,8 @@ export interface InferContext {
    * document's `edges` list (the first listed is wire 1). Single-wire ports hold one shape.
    */
   wires: Record<string, Shape[]>;
+  /** The name (label, else id) of the node at the other end of each wire, as `wires` orders them (for messages). */
+  from?: Record<string, string[]>;
   /** The dataset the graph trains on (the Dataset node's output shape comes from it). */
   dataset: DatasetInfo;
 }

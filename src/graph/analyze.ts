@@ -183,10 +183,12 @@ export function analyze(doc: GraphDocument): Analysis {
 
   const nodes: Record<string, NodeAnalysis> = {};
   const dataset = datasetInfo(doc.training);
+  const labels = new Map(doc.nodes.map((n) => [n.id, n.label ?? n.id]));
   for (const id of order) {
     const def = defs.get(id)!;
     const inputs: Record<string, Shape> = {};
     const wires: Record<string, Shape[]> = {};
+    const from: Record<string, string[]> = {};
     let upstreamBroken = false;
     for (const e of incoming.get(id) ?? []) {
       const shape = nodes[e.from.node]?.outputs[e.from.port];
@@ -194,6 +196,7 @@ export function analyze(doc: GraphDocument): Analysis {
       else {
         if (!(e.to.port in inputs)) inputs[e.to.port] = shape;
         (wires[e.to.port] ??= []).push(shape);
+        (from[e.to.port] ??= []).push(labels.get(e.from.node) ?? e.from.node);
       }
     }
     const result: NodeAnalysis = { inputs, wires, outputs: {}, params: 0, nonTrainable: 0 };
@@ -201,7 +204,7 @@ export function analyze(doc: GraphDocument): Analysis {
     // A node downstream of a problem stays quiet: the fix belongs upstream.
     if (upstreamBroken) continue;
     const params = resolved.get(id)!;
-    const inferred = def.inferShape(inputs, params, { wires, dataset });
+    const inferred = def.inferShape(inputs, params, { wires, from, dataset });
     if (!inferred.ok) {
       for (const p of inferred.problems) diagnostics.push({ node: id, ...(p.port ? { port: p.port } : {}), message: p.message });
       continue;

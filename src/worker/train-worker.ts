@@ -184,7 +184,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   const totalSteps = Math.min(stepsPerEpoch * epochs, msg.maxSteps ?? Infinity);
   const stepOffset = s.steps;
   const epochOffset = s.epochs;
-  post({ type: 'started', terms: program.terms.map((t) => t.label), stepsPerEpoch, totalSteps, images: images.count, resumedFrom });
+  post({ type: 'started', terms: [...program.terms, ...program.metrics].map((t) => t.label), stepsPerEpoch, totalSteps, images: images.count, resumedFrom });
 
   let pending: StepReport[] = [];
   let lastPost = 0;
