@@ -92,7 +92,7 @@ describe('wire order', () => {
     for (const order of ['ab', 'ba'] as const) {
       const program = compile(branches(order), tf);
       tf.tidy(() => {
-        const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 4);
+        const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 4) as ReturnType<typeof tf.tensor4d>;
         const [a, b, cat] = program.run(program.feeds({ image: x }), [
           { node: 'a', port: 'output' },
           { node: 'b', port: 'output' },
