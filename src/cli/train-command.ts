@@ -10,13 +10,15 @@ import type { GraphDocument } from '../graph/document';
 import { imageTensor, take, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
 import type { LatentMetrics } from '../train/plot-types';
+import { evaluate } from '../train/evaluate';
 import { computePlots } from '../train/plots';
 import { renderPlot } from '../train/render';
 import { train, type EpochReport, type StepReport } from '../train/train';
 import { CliError, intFlag } from './args';
 import { encodePng } from './png';
 
-export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>): Promise<void> {
+/** `own`: the user's images from --data (the document then says dataset 'custom'). */
+export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>, own: Dataset | null = null): Promise<void> {
   const settings = {
     ...doc.training,
     epochs: intFlag(flags, 'epochs', 1) ?? doc.training.epochs,
@@ -39,7 +41,8 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   const program = compile(doc, tf);
   let data: Dataset;
   try {
-    data = await loadDatasetFromDisk(settings.dataset);
+    if (settings.dataset === 'custom' && !own) throw new Error('This graph trains on your own images; give them with --data PATH.');
+    data = own ?? (await loadDatasetFromDisk(settings.dataset));
   } catch (e) {
     throw new CliError((e as Error).message, 1);
   }
@@ -48,7 +51,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   const metricsFile = path.join(out, 'metrics.jsonl');
   await writeFile(metricsFile, '');
   console.error(
-    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${settings.dataset} images, ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}.`,
+    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${data.name} images (${data.train.shape.join('×')}), ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}.`,
   );
 
   const progress = progressPrinter();
@@ -72,6 +75,15 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   progress.end();
   if (result.status === 'failed') throw new CliError(result.message ?? 'Training failed.', 1);
 
+  // Metrics (accuracy) on the test images, in inference mode: a classifier's test accuracy.
+  if (program.metrics.length) {
+    const test = await evaluate(tf, program, data.test);
+    const line = Object.entries(test)
+      .map(([k, v]) => `${k} ${program.metrics.some((m) => m.label === k && m.format === 'percent') ? `${(v * 100).toFixed(2)}%` : v.toFixed(4)}`)
+      .join(', ');
+    console.error(`Test (${data.test.count.toLocaleString('en-US')} images, inference mode): ${line}`);
+    await writeFile(path.join(out, 'test.json'), JSON.stringify({ images: data.test.count, ...test }) + '\n');
+  }
   await writeLatent(program, data, path.join(out, 'latent.csv'));
   const pngs = await writePlots(program, doc, data, out);
   const saved = await saveWeights(tf, program);
