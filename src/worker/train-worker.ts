@@ -12,6 +12,7 @@ import { loadWeights, saveWeights, type SavedModel } from '../compile/weights';
 import type { DatasetName, GraphDocument } from '../graph/document';
 import { describeDiagnostic } from '../graph/parse';
 import { imageBytes, loadDataset, take, type Dataset } from '../train/data';
+import { DataError, openOwnImages, type Inflate } from '../train/own-images';
 import { nodeType } from '../../nodes';
 import { nodesWithRole } from '../../nodes/roles';
 import { resolveParams } from '../graph/analyze';
@@ -78,7 +79,24 @@ async function fetchFile(baseUrl: string, dataset: DatasetName, file: string): P
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** Decompression with the browser's own streams. */
+const streamInflate: Inflate = async (bytes, format) =>
+  new Uint8Array(await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream(format))).arrayBuffer());
+
+/** The user's own images, opened from files the page handed over; they never leave this worker. */
+async function openData(msg: Extract<ToWorker, { type: 'openData' }>): Promise<void> {
+  try {
+    const files = await Promise.all(msg.files.map(async (f) => ({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
+    const data = await openOwnImages(files, streamInflate, msg.name);
+    datasets.set('custom', Promise.resolve(data));
+    post({ type: 'ownData', info: { name: data.name, shape: [...data.train.shape], classNames: [...data.classNames] }, images: data.train.count + data.test.count });
+  } catch (e) {
+    post({ type: 'ownDataError', message: e instanceof DataError ? e.message : `Your images could not be opened: ${errorText(e)}` });
+  }
+}
+
 function dataset(name: DatasetName, baseUrl: string): Promise<Dataset> {
+  if (name === 'custom') return datasets.get('custom') ?? Promise.reject(new Error('Your own images are not open in this tab (they are never uploaded or kept); open them again with “Your images…”.'));
   let d = datasets.get(name);
   if (!d) {
     d = loadDataset(name, (n, f) => fetchFile(baseUrl, n, f));
@@ -450,6 +468,8 @@ async function handle(msg: ToWorker): Promise<void> {
       return exportModel(msg.doc);
     case 'import':
       return inTurn(() => importModel(msg));
+    case 'openData':
+      return openData(msg);
   }
 }
 
