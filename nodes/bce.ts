@@ -39,6 +39,7 @@ export const bceNode = defineNode<BceParams>({
     { name: 'prediction', label: 'prediction', kind: 'tensor' },
   ],
   outputs: [{ name: 'loss', label: 'loss', kind: 'loss' }],
+  role: { kind: 'loss', prediction: 'prediction' },
   params: {
     reduction: {
       kind: 'select',

@@ -19,6 +19,7 @@ export const betaScaleNode = defineNode<BetaParams>({
   },
   inputs: [{ name: 'loss', label: 'loss', kind: 'loss' }],
   outputs: [{ name: 'loss', label: 'loss', kind: 'loss' }],
+  role: { kind: 'loss' },
   params: {
     beta: { kind: 'float', label: 'β', default: 1, min: 0, max: 100, step: 0.5, slider: true, live: true, help: 'The loss’s weight; can change while training runs.' },
   },

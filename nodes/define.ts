@@ -5,6 +5,9 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Params, ParamValue, Shape } from '../src/graph/document';
 import { describeValue } from '../src/graph/describe';
 import type { ExportNode, KerasExport, TorchExport } from '../src/export/contract';
+import type { Program } from '../src/compile/compile';
+import type { ImageSet } from '../src/train/data';
+import type { Plot } from '../src/train/plot-types';
 
 export type Tf = typeof tfjs;
 export type Tensor = tfjs.Tensor;
@@ -55,6 +58,71 @@ export interface Problem {
 
 export type InferResult = { ok: true; outputs: Record<string, Shape> } | { ok: false; problems: Problem[] };
 
+/** What a dataset gives each sample: its image shape and class names (see src/train/datasets.ts). */
+export interface DatasetInfo {
+  name: string;
+  /** [height, width, channels] */
+  shape: Shape;
+  classNames: readonly string[];
+}
+
+/** What inferShape sees beyond the first wire of each port. */
+export interface InferContext {
+  /**
+   * Every wire's shape, per port, in the wires' order: the order of the edges into that port in the
+   * document's `edges` list (the first listed is wire 1). Single-wire ports hold one shape.
+   */
+  wires: Record<string, Shape[]>;
+  /** The name (label, else id) of the node at the other end of each wire, as `wires` orders them (for messages). */
+  from?: Record<string, string[]>;
+  /** The dataset the graph trains on (the Dataset node's output shape comes from it). */
+  dataset: DatasetInfo;
+}
+
+/** Everything a plot node needs to draw itself (in the worker, the CLI or a test). */
+export interface PlotContext {
+  tf: Tf;
+  program: Program;
+  nodeId: string;
+  test: ImageSet;
+  classNames: readonly string[];
+}
+
+/**
+ * What a node is to the rest of the system, declared here so that nothing outside nodes/ tests a type
+ * string. Port names refer to the node's own ports.
+ */
+export type NodeRole =
+  /** Its outputs are fed by the training loop: a batch of images and their integer labels. */
+  | { kind: 'dataset'; image: string; label: string }
+  /** Sums the losses wired into `losses`; its value (not a port on the canvas) is `total`. */
+  | { kind: 'objective'; losses: string; total: string }
+  /**
+   * A loss term (its `loss`-kind outputs are charted by its label). `prediction` is what it compares
+   * with the data (the decoder's output, for the plots), `mean`/`logVar` a latent distribution it reads.
+   */
+  | { kind: 'loss'; prediction?: string; mean?: string; logVar?: string }
+  /** A number charted like a loss term but never summed into the objective (accuracy). */
+  | { kind: 'metric'; output: string; format: 'percent' | 'number' }
+  /** Draws z from N(μ, σ²): which ports are μ, log σ² and z. Splits the model into encoder and decoder. */
+  | { kind: 'latent-sampler'; mean: string; logVar: string; z: string }
+  /** An output node that draws a plot. */
+  | { kind: 'plot'; plot: PlotRole };
+
+export interface PlotRole {
+  /**
+   * Which input ports carry what: `latent` is where latent points are injected and `decoded` what
+   * the decoder makes of them; `mean` the encoder's μ; `original`/`reconstruction` images.
+   */
+  reads: { latent?: string; decoded?: string; mean?: string; original?: string; reconstruction?: string };
+  /** Shown with the latent metrics (k-NN accuracy, μ per dimension) beside it. */
+  latentMetrics?: boolean;
+  /** How many images one draw runs through the model (the plot schedule's cost guess). */
+  images(params: Params): number;
+  /** Draws it; tensors made here are disposed here. */
+  compute(ctx: PlotContext, params: Params): Promise<Plot>;
+}
+
 /** What the compiler hands a node when it builds it. */
 export interface BuildContext {
   tf: Tf;
@@ -65,6 +133,9 @@ export interface BuildContext {
   nextSeed(): number;
   /** Keras's default kernel initializer (Glorot uniform), seeded the same way: the same seed, the same weights. */
   kernelInitializer(): ReturnType<Tf['initializers']['glorotUniform']>;
+  /** Every wire's shape per port, in the document's order (see InferContext.wires). */
+  inputWires: Record<string, Shape[]>;
+  dataset: DatasetInfo;
   /** tf.conv2dTranspose, or a faster equivalent the compiler picks for the backend. */
   conv2dTranspose: (
     x: tfjs.Tensor4D,
@@ -76,15 +147,26 @@ export interface BuildContext {
 }
 
 export interface ApplyContext {
-  /** Training step (noise in Sampling) or evaluation (Sampling returns μ, so plots are deterministic). */
+  /**
+   * Training step (noise in Sampling, Dropout drops, BatchNormalization uses the batch's statistics
+   * and updates its moving ones) or inference (Sampling returns μ, so plots are deterministic).
+   */
   training: boolean;
 }
 
+export type NamedVariable = { name: string; variable: tfjs.Variable };
+
 /** The built form of a node: a function of tensors, and the layer variables it owns. */
 export interface BuiltNode {
+  /** `inputs[port]` holds one tensor per wire, in the wires' order. */
   apply(inputs: Record<string, Tensor[]>, ctx: ApplyContext): Record<string, Tensor>;
   /** Trainable weights, named `kernel`, `bias`, ... in Keras's order. */
-  weights(): { name: string; variable: tfjs.Variable }[];
+  weights(): NamedVariable[];
+  /**
+   * State that is not trained but kept with the weights (BatchNormalization's moving_mean and
+   * moving_variance): saved, loaded and restored on a NaN rollback like the weights.
+   */
+  state?(): NamedVariable[];
   dispose?(): void;
 }
 
@@ -96,10 +178,17 @@ export interface NodeDefinition<P extends Params = Params> {
   inputs: PortSpec[];
   outputs: PortSpec[];
   params: Record<keyof P & string, ParamSpec>;
-  /** Pure. `inputs` holds the shape of each connected input (first wire of a multi-input). */
-  inferShape(inputs: Record<string, Shape>, params: P): InferResult;
-  /** Number of trainable parameters, given the input shapes. */
+  /** What it is to the rest of the system, where it is more than a layer (see NodeRole). */
+  role?: NodeRole;
+  /**
+   * Pure. `inputs` holds the shape of each connected input (first wire of a multi-input); `ctx.wires`
+   * every wire's, in order.
+   */
+  inferShape(inputs: Record<string, Shape>, params: P, ctx: InferContext): InferResult;
+  /** Number of trainable parameters, given the input shapes (Keras's "Trainable params"). */
   paramCount(inputs: Record<string, Shape>, params: P): number;
+  /** Parameters kept but not trained (Keras's "Non-trainable params"); 0 when left out. */
+  stateCount?(inputs: Record<string, Shape>, params: P): number;
   build(ctx: BuildContext, params: P): BuiltNode;
   /** The node as PyTorch code (src/export/torch.ts); a node without it cannot be exported yet. */
   toTorch?(node: ExportNode): TorchExport;
@@ -122,7 +211,7 @@ export function defaultParams(def: NodeDefinition): Params {
 }
 
 /** Nodes without trainable weights share this. */
-export const noWeights = (): { name: string; variable: tfjs.Variable }[] => [];
+export const noWeights = (): NamedVariable[] => [];
 
 /** Is this value acceptable for this param? A message that says what is allowed, or null. */
 export function paramProblem(name: string, spec: ParamSpec, value: ParamValue | undefined): string | null {

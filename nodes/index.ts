@@ -14,6 +14,18 @@ import { objectiveNode } from './objective';
 import { latentGridNode } from './latent-grid';
 import { latentScatterNode } from './latent-scatter';
 import { reconstructionsNode } from './reconstructions';
+import { maxPooling2dNode } from './max-pooling2d';
+import { averagePooling2dNode } from './average-pooling2d';
+import { globalAveragePooling2dNode } from './global-average-pooling2d';
+import { upSampling2dNode } from './up-sampling2d';
+import { dropoutNode } from './dropout';
+import { batchNormalizationNode } from './batch-normalization';
+import { activationNode } from './activation';
+import { addNode } from './add';
+import { concatenateNode } from './concatenate';
+import { mseNode } from './mse';
+import { categoricalCrossEntropyNode } from './categorical-cross-entropy';
+import { accuracyNode } from './accuracy';
 
 export const nodeTypes: readonly NodeDefinition[] = [
   datasetNode,
@@ -22,11 +34,23 @@ export const nodeTypes: readonly NodeDefinition[] = [
   denseNode,
   flattenNode,
   reshapeNode,
+  maxPooling2dNode,
+  averagePooling2dNode,
+  globalAveragePooling2dNode,
+  upSampling2dNode,
+  dropoutNode,
+  batchNormalizationNode,
+  activationNode,
+  addNode,
+  concatenateNode,
   samplingNode,
   bceNode,
   klNode,
+  mseNode,
+  categoricalCrossEntropyNode,
   betaScaleNode,
   objectiveNode,
+  accuracyNode,
   latentGridNode,
   latentScatterNode,
   reconstructionsNode,

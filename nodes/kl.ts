@@ -23,6 +23,7 @@ export const klNode = defineNode<KlParams>({
     { name: 'logVar', label: 'log σ²', kind: 'tensor' },
   ],
   outputs: [{ name: 'loss', label: 'loss', kind: 'loss' }],
+  role: { kind: 'loss', mean: 'mean', logVar: 'logVar' },
   params: {
     reduction: {
       kind: 'select',

@@ -1,4 +1,5 @@
 import { defineNode, describeShape, noWeights, type Problem } from './define';
+import { latentGrid } from '../src/train/plots';
 
 export interface LatentGridParams {
   [k: string]: number;
@@ -30,6 +31,14 @@ export const latentGridNode = defineNode<LatentGridParams>({
     dimX: { kind: 'int', label: 'x dimension', default: 0, min: 0, max: 255, help: 'Latent dimension along the x axis; others are held at 0.' },
     dimY: { kind: 'int', label: 'y dimension', default: 1, min: 0, max: 255, help: 'Latent dimension along the y axis.' },
   },
+  role: {
+    kind: 'plot',
+    plot: {
+      reads: { latent: 'latent', decoded: 'image' },
+      images: (p) => Number(p.n) ** 2,
+      compute: ({ tf, program, nodeId }, p) => latentGrid(tf, program, { nodeId, n: Number(p.n), scale: Number(p.scale), dimX: Number(p.dimX), dimY: Number(p.dimY) }),
+    },
+  },
   inferShape(inputs, p) {
     const problems: Problem[] = [];
     if (!inputs.latent) problems.push({ port: 'latent', message: 'Latent grid needs the latent z: wire Sampling’s z (or the bottleneck layer) into "latent".' });
@@ -43,9 +52,3 @@ export const latentGridNode = defineNode<LatentGridParams>({
   paramCount: () => 0,
   build: () => ({ apply: () => ({}), weights: noWeights }),
 });
-
-/** The tutorial's coordinates: x = linspace(−s, s, n), y = linspace(−s, s, n) reversed (top row is +s). */
-export function latentGridPoints(n: number, scale: number): { x: number[]; y: number[] } {
-  const x = Array.from({ length: n }, (_, i) => -scale + (2 * scale * i) / (n - 1));
-  return { x, y: [...x].reverse() };
-}

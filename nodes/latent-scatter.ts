@@ -1,4 +1,5 @@
 import { defineNode, describeShape, noWeights, type Problem } from './define';
+import { latentScatter } from '../src/train/plots';
 
 export interface LatentScatterParams {
   [k: string]: number | string;
@@ -37,6 +38,16 @@ export const latentScatterNode = defineNode<LatentScatterParams>({
     },
     dimX: { kind: 'int', label: 'x dimension', default: 0, min: 0, max: 255, help: 'Latent dimension along the x axis.' },
     dimY: { kind: 'int', label: 'y dimension', default: 1, min: 0, max: 255, help: 'Latent dimension along the y axis.' },
+  },
+  role: {
+    kind: 'plot',
+    plot: {
+      reads: { mean: 'mean' },
+      latentMetrics: true,
+      images: (p) => Math.min(Number(p.samples), 10000),
+      compute: ({ tf, program, nodeId, test, classNames }, p) =>
+        latentScatter(tf, program, test, classNames, { nodeId, samples: Number(p.samples), projection: p.projection === 'pca' ? 'pca' : 'dims', dimX: Number(p.dimX), dimY: Number(p.dimY) }),
+    },
   },
   inferShape(inputs, p) {
     const problems: Problem[] = [];

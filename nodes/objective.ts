@@ -13,6 +13,7 @@ export const objectiveNode = defineNode<Record<string, never>>({
   inputs: [{ name: 'losses', label: 'losses', kind: 'loss', multiple: true }],
   outputs: [],
   params: {},
+  role: { kind: 'objective', losses: 'losses', total: 'total' },
   inferShape(inputs) {
     if (!inputs.losses) return { ok: false, problems: [{ port: 'losses', message: 'Nothing is wired into the Objective, so there is nothing to minimise; wire a loss (BCE, KL, β-scale) into it.' }] };
     return { ok: true, outputs: {} };

@@ -1,4 +1,5 @@
 import { defineNode, describeShape, noWeights, type Problem } from './define';
+import { reconstructions } from '../src/train/plots';
 
 export interface ReconstructionsParams {
   [k: string]: number;
@@ -22,6 +23,14 @@ export const reconstructionsNode = defineNode<ReconstructionsParams>({
   outputs: [],
   params: {
     count: { kind: 'int', label: 'Images', default: 8, min: 1, max: 32, help: 'How many test images to show.' },
+  },
+  role: {
+    kind: 'plot',
+    plot: {
+      reads: { original: 'original', decoded: 'reconstruction' },
+      images: (p) => 2 * Number(p.count),
+      compute: ({ tf, program, nodeId, test }, p) => reconstructions(tf, program, test, { nodeId, count: Number(p.count) }),
+    },
   },
   inferShape(inputs) {
     const problems: Problem[] = [];

@@ -58,6 +58,7 @@ export const samplingNode = defineNode<Record<string, never>>({
   ],
   outputs: [{ name: 'z', label: 'z', kind: 'tensor' }],
   params: {},
+  role: { kind: 'latent-sampler', mean: 'mean', logVar: 'logVar', z: 'z' },
   inferShape(inputs) {
     return sameLatent('Sampling', inputs.mean, inputs.logVar) ?? { ok: true, outputs: { z: [...inputs.mean] } };
   },

@@ -7,10 +7,16 @@ import { analyze } from '../graph/analyze';
 import type { Diagnostic } from '../graph/parse';
 import { CliError, formatDiagnostics, parseArgs, readGraph } from './args';
 import { summaryJson, summaryText } from './summary';
+import { ownData, withOwnData } from './own-data';
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { summary: [], train: ['epochs', 'limit', 'batch-size', 'seed', 'backend', 'out'], export: ['to', 'out', 'weights'] });
-  const doc = await readGraph(args.file);
+  const args = parseArgs(argv, {
+    summary: ['data'],
+    train: ['epochs', 'limit', 'batch-size', 'seed', 'backend', 'out', 'data'],
+    export: ['to', 'out', 'weights', 'data'],
+  });
+  const own = await ownData(args.flags);
+  const doc = withOwnData(await readGraph(args.file), own);
   if (args.command === 'summary') {
     const analysis = analyze(doc);
     if (args.flags.has('json')) console.log(JSON.stringify(summaryJson(doc, analysis), null, 2));
@@ -23,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { trainCommand } = await import('./train-command');
-  await trainCommand(doc, args.flags);
+  await trainCommand(doc, args.flags, own);
   return 0;
 }
 

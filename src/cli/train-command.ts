@@ -9,16 +9,18 @@ import { backendMemoryLimit } from '../graph/memory';
 import { fastestNodeBackend, useNodeBackend } from '../compile/backend-node';
 import { saveWeights } from '../compile/weights';
 import { TRAINING_LIMITS, type GraphDocument } from '../graph/document';
-import { take, toFloats, type Dataset } from '../train/data';
+import { imageTensor, take, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
 import type { LatentMetrics } from '../train/plot-types';
+import { evaluate } from '../train/evaluate';
 import { computePlots } from '../train/plots';
 import { renderPlot } from '../train/render';
 import { train, type EpochReport, type StepReport } from '../train/train';
 import { CliError, intFlag } from './args';
 import { encodePng } from './png';
 
-export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>): Promise<void> {
+/** `own`: the user's images from --data (the document then says dataset 'custom'). */
+export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>, own: Dataset | null = null): Promise<void> {
   const settings = {
     ...doc.training,
     epochs: intFlag(flags, 'epochs', 1, TRAINING_LIMITS.epochs.max) ?? doc.training.epochs,
@@ -45,7 +47,8 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   const program = compile(doc, tf, { seed: settings.seed });
   let data: Dataset;
   try {
-    data = await loadDatasetFromDisk(settings.dataset);
+    if (settings.dataset === 'custom' && !own) throw new Error('This graph trains on your own images; give them with --data PATH.');
+    data = own ?? (await loadDatasetFromDisk(settings.dataset));
   } catch (e) {
     throw new CliError((e as Error).message, 1);
   }
@@ -54,7 +57,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   const metricsFile = path.join(out, 'metrics.jsonl');
   await writeFile(metricsFile, '');
   console.error(
-    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${settings.dataset} images, ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}.`,
+    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${data.name} images (${data.train.shape.join('×')}), ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}.`,
   );
 
   const progress = progressPrinter();
@@ -80,6 +83,16 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
 
   // The Done line names only what was written: a graph without a latent mean has no latent.csv.
   const written = ['metrics.jsonl'];
+  // Metrics (accuracy) on the test images, in inference mode: a classifier's test accuracy.
+  if (program.metrics.length) {
+    const test = await evaluate(tf, program, data.test);
+    const line = Object.entries(test)
+      .map(([k, v]) => `${k} ${program.metrics.some((m) => m.label === k && m.format === 'percent') ? `${(v * 100).toFixed(2)}%` : v.toFixed(4)}`)
+      .join(', ');
+    console.error(`Test (${data.test.count.toLocaleString('en-US')} images, inference mode): ${line}`);
+    await writeFile(path.join(out, 'test.json'), JSON.stringify({ images: data.test.count, ...test }) + '\n');
+    written.push('test.json');
+  }
   if (await writeLatent(program, data, path.join(out, 'latent.csv'))) written.push('latent.csv');
   written.push(...(await writePlots(program, doc, data, out)));
   const saved = await saveWeights(tf, program);
@@ -101,7 +114,7 @@ async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, f
   let dims = 0;
   for (let start = 0; start < data.test.count; start += chunk) {
     const idx = Array.from({ length: Math.min(chunk, data.test.count - start) }, (_, i) => start + i);
-    const mu = tf.tidy(() => program.encode(tf.tensor4d(toFloats(data.test, idx), [idx.length, 28, 28, 1])));
+    const mu = tf.tidy(() => program.encode(imageTensor(tf, data.test, idx)));
     dims = mu.shape[1];
     const values = await mu.data();
     mu.dispose();

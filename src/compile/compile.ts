@@ -2,11 +2,13 @@
 // forward pass on real tensors — for training (the losses), and for any sub-graph with an
 // injected value (encode: images → μ; decode: latent points → images) for the plots.
 import { nodeType } from '../../nodes';
-import type { BuildContext, BuiltNode, NodeDefinition, Tensor, Tf } from '../../nodes/define';
+import type { BuildContext, BuiltNode, NamedVariable, NodeDefinition, Tensor, Tf } from '../../nodes/define';
+import { nodesWithRole, roleOf } from '../../nodes/roles';
 import { fastConv2dTranspose } from './transposed-conv';
 import { nodeRandomness } from './seeds';
 import { analyze, listFor, resolveParams, type Analysis, type Diagnostic } from '../graph/analyze';
 import { blockingDiagnostics, lossTerms, type LossTerm } from '../graph/loss-terms';
+import { datasetInfo } from '../graph/datasets';
 import { describeDiagnostic } from '../graph/parse';
 import { portKey, type GraphDocument, type GraphNode, type Params, type ParamValue, type PortRef, type TrainingSettings } from '../graph/document';
 import { memoryProblem, type MemoryLimit } from '../graph/memory';
@@ -19,6 +21,11 @@ export class CompileError extends Error {
 }
 
 export { blockingDiagnostics, type LossTerm };
+
+/** A number charted beside the losses but not minimised (accuracy). */
+export interface MetricTerm extends LossTerm {
+  format: 'percent' | 'number';
+}
 
 export interface Batch {
   image: tfjs.Tensor4D;
@@ -41,19 +48,28 @@ export interface Program {
   analysis: Analysis;
   /** Every loss node that feeds the Objective (BCE, KL, β-scale...), in run order. */
   terms: LossTerm[];
+  /** Every metric node whose inputs can be computed from a batch, in run order. */
+  metrics: MetricTerm[];
   /** The trainable variables, in run order: hand these to the optimizer explicitly. */
   variables: tfjs.Variable[];
+  /** Non-trainable state (moving averages), in run order: saved and rolled back with the weights. */
+  state: tfjs.Variable[];
   latent: LatentPorts;
-  /** The total loss and each term, from one forward pass in training mode. Call inside a tidy or minimize. */
-  losses(batch: Batch): { total: tfjs.Scalar; terms: tfjs.Scalar[] };
+  /**
+   * The total loss, each term and each metric, from one forward pass in training mode. Call inside a
+   * tidy or minimize.
+   */
+  losses(batch: Batch): { total: tfjs.Scalar; terms: tfjs.Scalar[]; metrics: tfjs.Scalar[] };
+  /** Every Dataset node's image (and label) ports fed with this batch. */
+  feeds(batch: Batch): Map<string, Tensor>;
   /** Runs only what the targets need; `feeds` overrides port values (keys `node.port`). */
   run(feeds: Map<string, Tensor>, targets: PortRef[], training?: boolean): Tensor[];
   encode(images: tfjs.Tensor4D): tfjs.Tensor2D;
   decode(points: tfjs.Tensor2D): tfjs.Tensor4D;
   /** Changes a live param (β) in place; it takes effect at the next step. */
   setParam(nodeId: string, name: string, value: ParamValue): void;
-  /** Weights named `nodeId/kernel`, for saving and loading. */
-  namedWeights(): { name: string; variable: tfjs.Variable }[];
+  /** Weights and state named `nodeId/kernel`, `nodeId/moving_mean`, for saving and loading. */
+  namedWeights(): NamedVariable[];
   dispose(): void;
 }
 
@@ -95,25 +111,38 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
   const defs = new Map<string, NodeDefinition>();
   const params = new Map<string, Params>();
   const built = new Map<string, BuiltNode>();
+  const dataset = datasetInfo(doc.training);
+  const diagnosed = new Set(analysis.diagnostics.map((d) => d.node));
   for (const id of analysis.order) {
     const node = byId.get(id)!;
     const def = nodeType(node.type)!;
     defs.set(id, def);
     const p = resolveParams(def, node.params);
     params.set(id, p);
-    // Output nodes draw from evaluators; nodes with problems off the training path are skipped.
-    const failed = def.outputs.length > 0 && Object.keys(analysis.nodes[id].outputs).length === 0;
-    if (def.category === 'output' || failed) continue;
+    // Plot nodes draw from evaluators; nodes with problems off the training path are skipped.
+    const info = analysis.nodes[id];
+    const failed =
+      (def.outputs.length > 0 && Object.keys(info.outputs).length === 0) ||
+      def.inputs.some((p) => !p.optional && !(p.name in info.inputs)) ||
+      diagnosed.has(id);
+    if (def.role?.kind === 'plot' || failed) continue;
     const randomness = nodeRandomness(tf, options.seed ?? doc.training.seed, id);
-    built.set(id, def.build({ tf, nodeId: id, inputShapes: analysis.nodes[id].inputs, conv2dTranspose, ...randomness }, p));
+    built.set(id, def.build({ tf, nodeId: id, inputShapes: info.inputs, inputWires: info.wires, dataset, conv2dTranspose, ...randomness }, p));
   }
 
   const incoming = new Map<string, { port: string; from: PortRef }[]>();
   for (const e of doc.edges) listFor(incoming, e.to.node).push({ port: e.to.port, from: e.from });
 
-  const objective = doc.nodes.find((n) => n.type === 'objective')!;
+  const [{ node: objective, role: objectiveRole }] = nodesWithRole(doc.nodes, 'objective');
   const terms = lossTerms(doc, analysis, objective.id);
-  const datasetIds = doc.nodes.filter((n) => n.type === 'dataset').map((n) => n.id);
+  // Metrics whose every input is computed (nothing upstream failed): charted, never minimised.
+  const metricIds = analysis.order.filter((id) => roleOf(defs.get(id)!.type)?.kind === 'metric' && built.has(id));
+  const metrics: MetricTerm[] = metricIds.map((nodeId) => {
+    const node = byId.get(nodeId)!;
+    const role = defs.get(nodeId)!.role as { kind: 'metric'; output: string; format: 'percent' | 'number' };
+    return { nodeId, label: node.label ?? defs.get(nodeId)!.label, port: role.output, format: role.format };
+  });
+  const datasets = nodesWithRole(doc.nodes, 'dataset');
 
   function run(feeds: Map<string, Tensor>, targets: PortRef[], training = false): Tensor[] {
     const values = new Map(feeds);
@@ -153,26 +182,31 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
 
   const batchFeeds = (batch: Batch) => {
     const feeds = new Map<string, Tensor>();
-    for (const id of datasetIds) {
-      feeds.set(`${id}.image`, batch.image);
-      if (batch.label) feeds.set(`${id}.label`, batch.label);
+    for (const { node, role } of datasets) {
+      feeds.set(`${node.id}.${role.image}`, batch.image);
+      if (batch.label) feeds.set(`${node.id}.${role.label}`, batch.label);
     }
     return feeds;
   };
 
   const latent = findLatentPorts(doc, analysis);
   const variables = [...built.values()].flatMap((b) => b.weights().map((w) => w.variable));
+  const state = [...built.values()].flatMap((b) => (b.state?.() ?? []).map((w) => w.variable));
 
   return {
     doc,
     analysis,
     terms,
+    metrics,
     variables,
+    state,
     latent,
     losses(batch) {
-      const [total, ...rest] = run(batchFeeds(batch), [{ node: objective.id, port: 'total' }, ...terms.map((t) => ({ node: t.nodeId, port: 'loss' }))], true);
-      return { total: total as tfjs.Scalar, terms: rest as tfjs.Scalar[] };
+      const targets = [{ node: objective.id, port: objectiveRole.total }, ...[...terms, ...metrics].map((t) => ({ node: t.nodeId, port: t.port }))];
+      const [total, ...rest] = run(batchFeeds(batch), targets, true) as tfjs.Scalar[];
+      return { total, terms: rest.slice(0, terms.length), metrics: rest.slice(terms.length) };
     },
+    feeds: batchFeeds,
     run,
     encode(images) {
       if (!latent.mean) throw new Error('This graph has no latent mean to encode into.');
@@ -188,7 +222,7 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
       p[name] = value;
     },
     namedWeights() {
-      return [...built.entries()].flatMap(([id, b]) => b.weights().map((w) => ({ name: `${id}/${w.name}`, variable: w.variable })));
+      return [...built.entries()].flatMap(([id, b]) => [...b.weights(), ...(b.state?.() ?? [])].map((w) => ({ name: `${id}/${w.name}`, variable: w.variable })));
     },
     dispose() {
       for (const b of built.values()) b.dispose?.();
@@ -197,20 +231,24 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
 }
 
 /**
- * μ is what feeds Sampling's mean (or the scatter's μ); the latent point is Sampling's z (or what feeds the
- * grid's latent input: an autoencoder's bottleneck); the decoded image is what feeds the grid (or BCE's prediction).
+ * Read from the nodes' roles: μ is what feeds the latent sampler's mean (or a plot's μ); the latent
+ * point is the sampler's z (or what feeds a plot's latent input: an autoencoder's bottleneck); the
+ * decoded image is what feeds a plot's decoded image or reconstruction (or a loss's prediction).
  */
 export function findLatentPorts(doc: GraphDocument, analysis: Analysis): LatentPorts {
-  const into = new Map<string, PortRef>();
-  for (const e of doc.edges) if (!into.has(portKey(e.to))) into.set(portKey(e.to), e.from);
-  const source = (type: string, port: string): PortRef | null => {
-    for (const n of doc.nodes) if (n.type === type && into.has(`${n.id}.${port}`)) return into.get(`${n.id}.${port}`)!;
-    return null;
-  };
-  const sampling = doc.nodes.find((n) => n.type === 'sampling');
-  const latent = sampling ? { node: sampling.id, port: 'z' } : source('latent-grid', 'latent');
-  const mean = source('sampling', 'mean') ?? source('latent-scatter', 'mean') ?? latent;
-  const decoded = source('latent-grid', 'image') ?? source('reconstructions', 'reconstruction') ?? source('bce', 'prediction');
+  const sourceOf = (nodeId: string, port: string | undefined): PortRef | null =>
+    (port && doc.edges.find((e) => e.to.node === nodeId && e.to.port === port)?.from) || null;
+  const first = (refs: (PortRef | null)[]): PortRef | null => refs.find((r) => r !== null) ?? null;
+  const samplers = nodesWithRole(doc.nodes, 'latent-sampler');
+  const plots = nodesWithRole(doc.nodes, 'plot');
+  const sampler = samplers[0];
+  const latent = sampler ? { node: sampler.node.id, port: sampler.role.z } : first(plots.map(({ node, role }) => sourceOf(node.id, role.plot.reads.latent)));
+  const mean = first([...samplers.map(({ node, role }) => sourceOf(node.id, role.mean)), ...plots.map(({ node, role }) => sourceOf(node.id, role.plot.reads.mean))]) ?? latent;
+  const decoded = first([
+    ...plots.map(({ node, role }) => sourceOf(node.id, role.plot.reads.latent && role.plot.reads.decoded)),
+    ...plots.map(({ node, role }) => sourceOf(node.id, role.plot.reads.decoded)),
+    ...nodesWithRole(doc.nodes, 'loss').map(({ node, role }) => sourceOf(node.id, role.prediction)),
+  ]);
   const shape = latent ? analysis.nodes[latent.node]?.outputs[latent.port] : undefined;
   return { mean, latent, decoded, latentDims: shape?.[0] ?? 0 };
 }

@@ -3,6 +3,8 @@
 // and diagnostics that name the node and port and say how to fix the problem.
 import { nodeType } from '../../nodes';
 import { defaultParams, paramProblem, product, type NodeDefinition, type PortSpec } from '../../nodes/define';
+import { hasRole } from '../../nodes/roles';
+import { datasetInfo } from './datasets';
 import { nodeMemory, type NodeMemory } from './memory';
 import type { GraphDocument, GraphEdge, GraphNode, Params, Shape } from './document';
 import { quoted } from './describe';
@@ -13,10 +15,14 @@ export type { Diagnostic } from './parse';
 export interface NodeAnalysis {
   /** Shape of each connected input (first wire of a multi-input port). */
   inputs: Record<string, Shape>;
+  /** Every wire's shape per input port, in the wires' order (their order in the document's edges). */
+  wires: Record<string, Shape[]>;
   /** Shape of each output port; empty when the node has a problem or an upstream one. */
   outputs: Record<string, Shape>;
   /** Trainable parameters; 0 where `known` is false. */
   params: number;
+  /** Parameters kept but not trained (BatchNormalization's moving mean and variance). */
+  nonTrainable: number;
   /** False when a problem on this node or above it leaves its shapes and parameter count unknown. */
   known: boolean;
   /** What training it takes at the document's batch size and optimizer (see nodeMemory); absent where unknown. */
@@ -26,8 +32,9 @@ export interface NodeAnalysis {
 export type PartName = 'encoder' | 'decoder' | 'model';
 export interface ModelPart {
   name: PartName;
-  /** The sum over the layers whose count is known. */
+  /** Trainable parameters: the sum over the layers whose count is known. */
   params: number;
+  nonTrainable: number;
   /** The layer nodes in it, in run order. */
   nodes: string[];
   /** How many of those have an unknown parameter count (a problem on or above them): the total is then unknown. */
@@ -143,7 +150,7 @@ export function analyze(doc: GraphDocument): Analysis {
       if (!Object.hasOwn(def.params, name)) diagnostics.push({ node: node.id, message: `${def.label} has no param ${quoted(name)}; remove it from the file.` });
   }
 
-  const objectives = doc.nodes.filter((n) => n.type === 'objective');
+  const objectives = doc.nodes.filter((n) => hasRole(n.type, 'objective'));
   for (const extra of objectives.slice(1))
     diagnostics.push({ node: extra.id, message: 'A graph has one Objective and this is a second one; delete it, or wire its losses into the first.' });
 
@@ -219,30 +226,39 @@ export function analyze(doc: GraphDocument): Analysis {
 
   // No prototype: a node id can never meet an inherited name.
   const nodes: Record<string, NodeAnalysis> = Object.create(null) as Record<string, NodeAnalysis>;
+  const dataset = datasetInfo(doc.training);
+  const labels = new Map(doc.nodes.map((n) => [n.id, n.label ?? n.id]));
   for (const id of order) {
     const def = defs.get(id)!;
     const inputs: Record<string, Shape> = {};
+    const wires: Record<string, Shape[]> = {};
+    const from: Record<string, string[]> = {};
     let upstreamBroken = false;
     for (const e of incoming.get(id) ?? []) {
       const shape = nodes[e.from.node]?.outputs[e.from.port];
       if (!shape) upstreamBroken = true;
-      else if (!(e.to.port in inputs)) inputs[e.to.port] = shape;
+      else {
+        if (!(e.to.port in inputs)) inputs[e.to.port] = shape;
+        (wires[e.to.port] ??= []).push(shape);
+        (from[e.to.port] ??= []).push(labels.get(e.from.node) ?? e.from.node);
+      }
     }
-    const result: NodeAnalysis = { inputs, outputs: {}, params: 0, known: false };
+    const result: NodeAnalysis = { inputs, wires, outputs: {}, params: 0, nonTrainable: 0, known: false };
     nodes[id] = result;
     // A node downstream of a problem stays quiet: the fix belongs upstream.
     if (upstreamBroken || badParams.has(id)) continue;
     const params = resolved.get(id)!;
-    const inferred = def.inferShape(inputs, params);
+    const inferred = def.inferShape(inputs, params, { wires, from, dataset });
     if (!inferred.ok) {
       for (const p of inferred.problems) diagnostics.push({ node: id, ...(p.port ? { port: p.port } : {}), message: p.message });
       continue;
     }
     result.outputs = inferred.outputs;
     result.params = def.paramCount(inputs, params);
+    result.nonTrainable = def.stateCount?.(inputs, params) ?? 0;
     result.known = true;
     const values = Object.values(inferred.outputs).reduce((sum, shape) => sum + product(shape), 0);
-    result.memory = nodeMemory(result.params, values, doc.training.batchSize, doc.training.optimizer);
+    result.memory = nodeMemory(result.params, values, doc.training.batchSize, doc.training.optimizer, result.nonTrainable);
   }
   const memory = { total: 0, batchSize: doc.training.batchSize, unknown: 0 };
   for (const id of order) {
@@ -270,9 +286,10 @@ function modelParts(
   const part = (name: PartName, members: Set<string>): ModelPart => {
     const ids = order.filter((id) => members.has(id) && isLayer(id));
     const known = ids.filter((id) => nodes[id].known);
-    return { name, params: known.reduce((sum, id) => sum + nodes[id].params, 0), nodes: ids, unknown: ids.length - known.length };
+    const sum = (count: (id: string) => number) => known.reduce((total, id) => total + count(id), 0);
+    return { name, params: sum((id) => nodes[id].params), nonTrainable: sum((id) => nodes[id].nonTrainable), nodes: ids, unknown: ids.length - known.length };
   };
-  const samplers = doc.nodes.filter((n) => n.type === 'sampling' && defs.has(n.id)).map((n) => n.id);
+  const samplers = doc.nodes.filter((n) => hasRole(n.type, 'latent-sampler') && defs.has(n.id)).map((n) => n.id);
   if (!samplers.length) return [part('model', new Set(order))];
   const up = (id: string) => (incoming.get(id) ?? []).map((e) => e.from.node);
   const down = (id: string) => (outgoing.get(id) ?? []).map((e) => e.to.node);

@@ -21,13 +21,27 @@ export interface PortRef {
   port: string;
 }
 
+/**
+ * A wire. Where several wires end at one port (Add, Concatenate, the Objective), their order is the
+ * order of those edges in the document's `edges` list: wire 1 is listed first.
+ */
 export interface GraphEdge {
   from: PortRef;
   to: PortRef;
 }
 
 export type OptimizerName = 'rmsprop' | 'adam' | 'sgd';
-export type DatasetName = 'fashion-mnist' | 'mnist';
+/** A registered dataset (src/graph/datasets.ts), or 'custom': the user's own images, described by `training.custom`. */
+export type DatasetName = 'fashion-mnist' | 'mnist' | 'custom';
+
+/** The user's own images as the graph needs to know them; the images stay on the user's machine. */
+export interface CustomData {
+  /** Where they came from (a file or folder name), for messages. */
+  name: string;
+  /** [height, width, channels] */
+  shape: number[];
+  classNames: string[];
+}
 
 export interface TrainingSettings {
   dataset: DatasetName;
@@ -39,11 +53,13 @@ export interface TrainingSettings {
   seed: number;
   /** Train on the first N images only (0 = all 70,000). */
   limit: number;
+  /** Set when dataset is 'custom' (format version 2). */
+  custom?: CustomData;
 }
 
 export interface GraphDocument {
   format: 'wirelab.graph';
-  version: 1;
+  version: 2;
   name: string;
   nodes: GraphNode[];
   edges: GraphEdge[];
@@ -51,7 +67,7 @@ export interface GraphDocument {
 }
 
 export const GRAPH_FORMAT = 'wirelab.graph';
-export const GRAPH_VERSION = 1;
+export const GRAPH_VERSION = 2;
 
 /** Keras's defaults where one exists (RMSprop lr 0.001), the tutorial's batch and epochs otherwise. */
 export const DEFAULT_TRAINING: TrainingSettings = {

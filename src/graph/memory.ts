@@ -28,9 +28,11 @@ export interface NodeMemory {
   largestTensor: number;
 }
 
-export function nodeMemory(params: number, outputValues: number, batchSize: number, optimizer: OptimizerName): NodeMemory {
-  const weights = FLOAT * params;
-  const optimizerBytes = weights * (1 + OPTIMIZER_SLOTS[optimizer]);
+export function nodeMemory(params: number, outputValues: number, batchSize: number, optimizer: OptimizerName, nonTrainable = 0): NodeMemory {
+  const optimizerBytesFor = FLOAT * params;
+  // Kept state that is not trained (moving statistics) takes room but no gradient or optimizer slot.
+  const weights = optimizerBytesFor + FLOAT * nonTrainable;
+  const optimizerBytes = optimizerBytesFor * (1 + OPTIMIZER_SLOTS[optimizer]);
   const batchOutput = FLOAT * batchSize * outputValues;
   const activations = 2 * batchOutput;
   return { weights, optimizer: optimizerBytes, activations, total: weights + optimizerBytes + activations, largestTensor: Math.max(weights, batchOutput) };

@@ -38,20 +38,42 @@ export function parseText(text: string): ParseResult {
 
 /** Why this "version" cannot be read, or null. */
 function versionProblem(v: unknown): string | null {
-  if (v === GRAPH_VERSION) return null;
+  const readable = (n: number) => Number.isInteger(n) && n >= 1 && n <= GRAPH_VERSION;
+  if (typeof v === 'number' && readable(v)) return null;
+  const versions = `versions 1 to ${GRAPH_VERSION}`;
   if (v === undefined) return `"version" is missing; a Wirelab graph says "version": ${GRAPH_VERSION}.`;
-  if (typeof v === 'string' && Number(v) === GRAPH_VERSION) return `"version" must be the number ${GRAPH_VERSION}, not the text ${describeValue(v)}; remove the quotes.`;
-  if (typeof v === 'number' && Number.isInteger(v) && v > GRAPH_VERSION)
-    return `This graph is version ${v}, made by a newer Wirelab; this Wirelab reads version ${GRAPH_VERSION}.`;
-  return `"version" is ${describeValue(v)}; this Wirelab reads graphs whose "version" is the number ${GRAPH_VERSION}.`;
+  if (typeof v === 'string' && readable(Number(v))) return `"version" must be the number ${Number(v)}, not the text ${describeValue(v)}; remove the quotes.`;
+  if (typeof v === 'number' && Number.isInteger(v) && v > GRAPH_VERSION) return `This graph is version ${v}, made by a newer Wirelab; this Wirelab reads ${versions}.`;
+  return `"version" is ${describeValue(v)}; this Wirelab reads graphs whose "version" is the number 1 to ${GRAPH_VERSION}.`;
 }
 
-export function parse(value: unknown): ParseResult {
+/**
+ * The migration chain: MIGRATIONS[n] turns a version-n document into a version n+1 one, as plain
+ * JSON, before it is checked. One small step per version, so every saved file keeps opening.
+ */
+const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
+  // 1 → 2: several wires may end at one port, in the order of `edges` (version 1 allowed that only
+  // on the Objective, where order does not matter); `training.dataset` may be 'custom' with
+  // `training.custom`. Nothing in a version-1 file changes meaning.
+  1: (doc) => ({ ...doc, version: 2 }),
+};
+
+/** Brings an older document up to GRAPH_VERSION, or says why it cannot. */
+export function migrate(value: Record<string, unknown>): { doc: Record<string, unknown> } | { problem: string } {
+  const problem = versionProblem(value.version);
+  if (problem) return { problem };
+  let doc = value;
+  while ((doc.version as number) < GRAPH_VERSION) doc = MIGRATIONS[doc.version as number](doc);
+  return { doc };
+}
+
+export function parse(input: unknown): ParseResult {
   const out: Diagnostic[] = [];
-  if (!isObject(value)) return { ok: false, diagnostics: [{ message: `A Wirelab graph is a JSON object; this file holds ${describeValue(value)}.` }] };
-  if (value.format !== GRAPH_FORMAT) out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${describeValue(value.format)}.` });
-  const version = versionProblem(value.version);
-  if (version) out.push({ message: version });
+  if (!isObject(input)) return { ok: false, diagnostics: [{ message: `A Wirelab graph is a JSON object; this file holds ${describeValue(input)}.` }] };
+  if (input.format !== GRAPH_FORMAT) out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${describeValue(input.format)}.` });
+  const migrated = migrate(input);
+  if ('problem' in migrated) out.push({ message: migrated.problem });
+  const value = 'doc' in migrated ? migrated.doc : input;
   const name = typeof value.name === 'string' ? value.name : 'Untitled';
 
   const nodes: GraphNode[] = [];
@@ -138,9 +160,17 @@ function parseTraining(t: unknown, out: Diagnostic[]): TrainingSettings {
     else out.push({ message: `training.optimizer must be rmsprop, adam or sgd, got ${describeValue(t.optimizer)}.` });
   }
   if (t.dataset !== undefined) {
-    if (t.dataset === 'fashion-mnist' || t.dataset === 'mnist') s.dataset = t.dataset;
-    else out.push({ message: `training.dataset must be fashion-mnist or mnist, got ${describeValue(t.dataset)}.` });
+    if (t.dataset === 'fashion-mnist' || t.dataset === 'mnist' || t.dataset === 'custom') s.dataset = t.dataset;
+    else out.push({ message: `training.dataset must be fashion-mnist, mnist or custom, got ${describeValue(t.dataset)}.` });
   }
+  if (t.custom !== undefined) {
+    const c = t.custom;
+    const shapeOk = isObject(c) && Array.isArray(c.shape) && c.shape.length === 3 && c.shape.every((d) => Number.isInteger(d) && (d as number) >= 1);
+    if (isObject(c) && shapeOk && Array.isArray(c.classNames) && c.classNames.length > 0 && c.classNames.every((x) => typeof x === 'string'))
+      s.custom = { name: typeof c.name === 'string' ? c.name.slice(0, 200) : 'own images', shape: c.shape as number[], classNames: c.classNames as string[] };
+    else out.push({ message: 'training.custom must be {name, shape: [height, width, channels], classNames: [at least one name]}.' });
+  }
+  if (s.dataset === 'custom' && !s.custom) out.push({ message: 'training.dataset is custom but training.custom does not describe the images; open your images again.' });
   return s;
 }
 

@@ -13,11 +13,13 @@ import { useTrainingStore } from './trainingStore';
 export interface TestImage {
   index: number;
   label: number;
-  /** 28×28 grey bytes. */
+  /** h·w·c bytes, channels last. */
   pixels: Uint8Array;
+  /** [height, width, channels] */
+  shape: number[];
 }
 
-/** Test images kept for hovering (each 784 bytes). */
+/** Test images kept for hovering. */
 const IMAGE_CACHE = 256;
 
 /** The plots and metrics of one drawing. */
@@ -65,7 +67,7 @@ export const usePlotsStore = defineStore('plots', () => {
       const k = `${msg.dataset}:${msg.index}`;
       asked.delete(k);
       if (images.size >= IMAGE_CACHE) images.delete(images.keys().next().value as string);
-      images.set(k, { index: msg.index, label: msg.label, pixels: msg.pixels });
+      images.set(k, { index: msg.index, label: msg.label, pixels: msg.pixels, shape: msg.shape });
       imageRevision.value++;
     }
   });

@@ -252,6 +252,14 @@ export const useTrainingStore = defineStore('training', () => {
         message.value = msg.message;
         ui.notify('error', msg.message.split('\n')[0], msg.message.split('\n').slice(1));
         return;
+      case 'ownData':
+        // The document describes the images (their shape and classes); the images stay in the worker.
+        graph.dispatch({ type: 'setTraining', settings: { dataset: 'custom', custom: msg.info } });
+        ui.notify('info', `Opened ${msg.images.toLocaleString('en-US')} images of ${msg.info.shape.join('×')} in ${msg.info.classNames.length} classes from ${msg.info.name}.`);
+        return;
+      case 'ownDataError':
+        ui.notify('error', msg.message);
+        return;
       case 'model':
       case 'imported':
       case 'image':
@@ -456,6 +464,11 @@ export const useTrainingStore = defineStore('training', () => {
     ensureWorker().postMessage({ type: 'image', dataset, index, baseUrl: env.baseUrl });
   }
 
+  /** Opens the user's own images in the worker (a folder's files with their paths, a zip, or IDX files); the reply sets the dataset. */
+  function openData(name: string, files: { path: string; file: Blob }[]) {
+    ensureWorker().postMessage({ type: 'openData', name, files });
+  }
+
   /** Use another backend from the next run on (the "try wasm" offer). */
   function useBackend(name: BackendRequest) {
     backendRequest.value = name;
@@ -504,6 +517,7 @@ export const useTrainingStore = defineStore('training', () => {
     onMessage,
     requestPlots,
     requestImage,
+    openData,
     dispose,
     runStartedAt: () => runStartMs,
   };

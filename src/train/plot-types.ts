@@ -1,11 +1,13 @@
 // What the output nodes draw, as plain data: computed where tfjs runs (the worker, the CLI),
 // and only these pixels and points cross to the page.
 
-/** A grey image, row-major, values 0–255. */
+/** An image, row-major, values 0–255: grey (one value a pixel) or, with channels 3, RGB. */
 export interface GreyImage {
   width: number;
   height: number;
   pixels: Uint8ClampedArray;
+  /** Values per pixel: 1 (grey, the default) or 3 (RGB). */
+  channels?: number;
 }
 
 export interface LatentGridPlot {

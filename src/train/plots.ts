@@ -6,11 +6,11 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { nodeType } from '../../nodes';
 import type { Tensor, Tf } from '../../nodes/define';
 import { klPerDimension } from '../../nodes/kl';
-import { latentGridPoints } from '../../nodes/latent-grid';
+import { nodesWithRole } from '../../nodes/roles';
 import type { Program } from '../compile/compile';
 import { analyze, resolveParams } from '../graph/analyze';
 import { portKey, type GraphDocument, type PortRef } from '../graph/document';
-import { toFloats, type ImageSet } from './data';
+import { imageTensor, labelTensor, type ImageSet } from './data';
 import type { GreyImage, LatentGridPlot, LatentMetrics, LatentScatterPlot, Plot, ReconstructionsPlot } from './plot-types';
 
 export { klPerDimension };
@@ -62,16 +62,23 @@ export function inputSource(doc: GraphDocument, nodeId: string, port: string): P
   return doc.edges.find((e) => e.to.node === nodeId && e.to.port === port)?.from ?? null;
 }
 
-/** log σ²: what feeds Sampling's logVar, or KL's. */
+/** log σ²: what feeds the latent sampler's log σ² port, or a loss's (KL's). */
 export function findLogVar(doc: GraphDocument): PortRef | null {
-  for (const type of ['sampling', 'kl']) {
-    for (const n of doc.nodes) {
-      if (n.type !== type) continue;
-      const src = inputSource(doc, n.id, 'logVar');
-      if (src) return src;
-    }
+  const ports = [
+    ...nodesWithRole(doc.nodes, 'latent-sampler').map(({ node, role }) => [node.id, role.logVar] as const),
+    ...nodesWithRole(doc.nodes, 'loss').map(({ node, role }) => [node.id, role.logVar] as const),
+  ];
+  for (const [id, port] of ports) {
+    const src = port ? inputSource(doc, id, port) : null;
+    if (src) return src;
   }
   return null;
+}
+
+/** The tutorial's coordinates: x = linspace(−s, s, n), y = linspace(−s, s, n) reversed (top row is +s). */
+export function latentGridPoints(n: number, scale: number): { x: number[]; y: number[] } {
+  const x = Array.from({ length: n }, (_, i) => -scale + (2 * scale * i) / (n - 1));
+  return { x, y: [...x].reverse() };
 }
 
 const firstN = (count: number) => Uint32Array.from({ length: count }, (_, i) => i);
@@ -89,16 +96,11 @@ export async function runOnImages(
   targets: PortRef[],
   chunk = CHUNK,
 ): Promise<{ values: Float32Array; size: number; shape: number[] }[]> {
-  const datasets = program.doc.nodes.filter((n) => n.type === 'dataset').map((n) => n.id);
   const out: { values: Float32Array; size: number; shape: number[] }[] = [];
   const count = indices.length;
   for (let start = 0; start < count; start += chunk) {
     const idx = Array.prototype.slice.call(indices, start, Math.min(start + chunk, count)) as number[];
-    const floats = toFloats(set, idx);
-    const tensors = tf.tidy(() => {
-      const x = tf.tensor4d(floats, [idx.length, 28, 28, 1]);
-      return program.run(new Map(datasets.map((id) => [`${id}.image`, x])), targets, false);
-    });
+    const tensors = tf.tidy(() => program.run(program.feeds({ image: imageTensor(tf, set, idx), label: labelTensor(tf, set, idx) }), targets, false));
     try {
       for (let t = 0; t < tensors.length; t++) {
         const data = (await tensors[t].data()) as Float32Array;
@@ -115,16 +117,21 @@ export async function runOnImages(
   return targets.map((_, t) => out[t] ?? { values: new Float32Array(0), size: 0, shape: [] });
 }
 
-/** [b, h, w, c] (or [b, h·w]) in [0, 1] → grey bytes per image, with the image's height and width. */
-async function greyImages(tf: Tf, t: Tensor): Promise<{ pixels: Uint8ClampedArray; h: number; w: number; count: number }> {
+/**
+ * [b, h, w, c] (or [b, h·w]) in [0, 1] → bytes per image, with its height, width and channels: one
+ * channel stays grey, three or more are drawn as RGB (the first three), two as their mean.
+ */
+async function greyImages(tf: Tf, t: Tensor): Promise<{ pixels: Uint8ClampedArray; h: number; w: number; c: number; count: number }> {
   const count = t.shape[0];
   let h: number;
   let w: number;
+  let c = 1;
   let grey: tfjs.Tensor;
   const shape = t.shape as number[];
   if (t.rank === 4) {
     [h, w] = [shape[1], shape[2]];
-    grey = tf.tidy(() => (shape[3] === 1 ? tf.reshape(t, [count, h, w]) : tf.mean(t, -1)));
+    c = shape[3] >= 3 ? 3 : 1;
+    grey = tf.tidy(() => (shape[3] === 1 || shape[3] === 3 ? tf.clone(t) : shape[3] > 3 ? tf.slice(t, [0, 0, 0, 0], [-1, -1, -1, 3]) : tf.mean(t, -1)));
   } else {
     const size = t.size / count;
     h = Math.round(Math.sqrt(size));
@@ -136,16 +143,20 @@ async function greyImages(tf: Tf, t: Tensor): Promise<{ pixels: Uint8ClampedArra
     const values = await grey.data();
     const pixels = new Uint8ClampedArray(values.length);
     for (let i = 0; i < values.length; i++) pixels[i] = values[i] * 255;
-    return { pixels, h, w, count };
+    return { pixels, h, w, c, count };
   } finally {
     grey.dispose();
   }
 }
 
-/** Copies image `k` (h×w) of `src` into the tile at (row, col) of `dst`. */
+/** Copies image `k` (h×w, dst's channels) of `src` into the tile at (row, col) of `dst`. */
 function blit(dst: GreyImage, src: Uint8ClampedArray, k: number, h: number, w: number, row: number, col: number): void {
-  for (let y = 0; y < h; y++) dst.pixels.set(src.subarray(k * h * w + y * w, k * h * w + (y + 1) * w), (row * h + y) * dst.width + col * w);
+  const c = dst.channels ?? 1;
+  const line = w * c;
+  for (let y = 0; y < h; y++) dst.pixels.set(src.subarray(k * h * line + y * line, k * h * line + (y + 1) * line), ((row * h + y) * dst.width + col * w) * c);
 }
+
+const newImage = (width: number, height: number, c: number): GreyImage => ({ width, height, channels: c, pixels: new Uint8ClampedArray(width * height * c) });
 
 // ---------------------------------------------------------------------------------------------
 // The three plots
@@ -178,7 +189,7 @@ export async function latentGrid(tf: Tf, program: Program, params: LatentGridOpt
     } finally {
       out.dispose();
     }
-    image ??= { width: n * tiles.w, height: n * tiles.h, pixels: new Uint8ClampedArray(n * n * tiles.w * tiles.h) };
+    image ??= newImage(n * tiles.w, n * tiles.h, tiles.c);
     for (let k = 0; k < count; k++) blit(image, tiles.pixels, k, tiles.h, tiles.w, Math.floor((start + k) / n), (start + k) % n);
   }
   return { kind: 'latent-grid', nodeId: params.nodeId ?? '', n, xs, ys, dimX, dimY, image: image! };
@@ -233,17 +244,16 @@ export async function reconstructions(tf: Tf, program: Program, test: ImageSet, 
   const original = (params.nodeId && inputSource(program.doc, params.nodeId, 'original')) || null;
   const rebuilt = (params.nodeId && inputSource(program.doc, params.nodeId, 'reconstruction')) || program.latent.decoded;
   if (!rebuilt) throw new Error('This graph has no decoder output to show.');
-  const datasets = program.doc.nodes.filter((n) => n.type === 'dataset').map((n) => n.id);
-  const floats = toFloats(test, firstN(count));
   const [top, bottom] = tf.tidy(() => {
-    const x = tf.tensor4d(floats, [count, 28, 28, 1]);
-    const outs = program.run(new Map(datasets.map((id) => [`${id}.image`, x])), original ? [original, rebuilt] : [rebuilt], false);
+    const x = imageTensor(tf, test, firstN(count));
+    const outs = program.run(program.feeds({ image: x, label: labelTensor(tf, test, firstN(count)) }), original ? [original, rebuilt] : [rebuilt], false);
     return original ? outs : [x, outs[0]];
   });
   try {
     const a = await greyImages(tf, top);
     const b = await greyImages(tf, bottom);
-    const image: GreyImage = { width: count * a.w, height: a.h + b.h, pixels: new Uint8ClampedArray(count * a.w * (a.h + b.h)) };
+    if (a.c !== b.c || a.w !== b.w) throw new Error(`The originals are ${a.h}×${a.w}×${a.c} but the reconstructions ${b.h}×${b.w}×${b.c}; they must match.`);
+    const image = newImage(count * a.w, a.h + b.h, a.c);
     for (let k = 0; k < count; k++) {
       blit(image, a.pixels, k, a.h, a.w, 0, k);
       blit(image, b.pixels, k, b.h, b.w, 1, k);
@@ -493,37 +503,26 @@ export async function computePlots(tf: Tf, program: Program, doc: GraphDocument,
   const analysis = doc === program.doc ? program.analysis : analyze(doc);
   const plots: Plot[] = [];
   const skipped: ComputedPlots['skipped'] = [];
-  const outputs = doc.nodes.filter((n) => nodeType(n.type)?.category === 'output' && (!opts.nodes || opts.nodes.includes(n.id)));
-  for (const node of outputs) {
+  const outputs = nodesWithRole(doc.nodes, 'plot').filter(({ node }) => !opts.nodes || opts.nodes.includes(node.id));
+  for (const { node, role } of outputs) {
     const problem = analysis.diagnostics.find((d) => d.node === node.id);
     if (problem) {
       skipped.push({ nodeId: node.id, reason: problem.message });
       continue;
     }
     const p = resolveParams(nodeType(node.type)!, node.params);
-    const num = (name: string) => Number(p[name]);
     try {
-      if (node.type === 'latent-grid')
-        plots.push(await latentGrid(tf, program, { nodeId: node.id, n: num('n'), scale: num('scale'), dimX: num('dimX'), dimY: num('dimY') }));
-      else if (node.type === 'latent-scatter')
-        plots.push(
-          await latentScatter(tf, program, data.test, data.classNames, {
-            nodeId: node.id,
-            samples: num('samples'),
-            projection: p.projection === 'pca' ? 'pca' : 'dims',
-            dimX: num('dimX'),
-            dimY: num('dimY'),
-          }),
-        );
-      else if (node.type === 'reconstructions') plots.push(await reconstructions(tf, program, data.test, { nodeId: node.id, count: num('count') }));
+      plots.push(await role.plot.compute({ tf, program, nodeId: node.id, test: data.test, classNames: data.classNames }, p));
     } catch (e) {
       skipped.push({ nodeId: node.id, reason: (e as Error).message });
     }
   }
   let metrics: LatentMetrics | undefined;
   if (opts.metrics !== false) {
-    const scatter = doc.nodes.find((n) => n.type === 'latent-scatter' && inputSource(doc, n.id, 'mean'));
-    const mean = (scatter && inputSource(doc, scatter.id, 'mean')) || program.latent.mean;
+    // μ is read where the first plot that shows the latent metrics reads it.
+    const shown = nodesWithRole(doc.nodes, 'plot').find(({ node, role }) => role.plot.latentMetrics && role.plot.reads.mean && inputSource(doc, node.id, role.plot.reads.mean));
+    const scatter = shown?.node;
+    const mean = (shown && inputSource(doc, shown.node.id, shown.role.plot.reads.mean!)) || program.latent.mean;
     try {
       if (mean) metrics = await latentMetrics(tf, program, data.train, data.test, { mean, ...(typeof opts.metrics === 'object' ? opts.metrics : {}) });
     } catch (e) {

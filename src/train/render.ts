@@ -125,12 +125,14 @@ export class Raster {
     }
   }
 
-  /** A grey image, each pixel scale×scale. */
+  /** A grey or RGB image, each pixel scale×scale. */
   grey(img: GreyImage, x: number, y: number, scale = 1): void {
+    const c = img.channels ?? 1;
     for (let j = 0; j < img.height; j++)
       for (let i = 0; i < img.width; i++) {
-        const g = img.pixels[j * img.width + i];
-        this.rect(x + i * scale, y + j * scale, scale, scale, [g, g, g]);
+        const o = (j * img.width + i) * c;
+        const px = img.pixels;
+        this.rect(x + i * scale, y + j * scale, scale, scale, c === 3 ? [px[o], px[o + 1], px[o + 2]] : [px[o], px[o], px[o]]);
       }
   }
 

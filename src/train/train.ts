@@ -5,7 +5,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
 import type { Program } from '../compile/compile';
 import type { OptimizerName, TrainingSettings } from '../graph/document';
-import { seededRandom, shuffled, toFloats, type ImageSet } from './data';
+import { imageTensor, labelTensor, seededRandom, shuffled, type ImageSet } from './data';
 
 export type Losses = Record<string, number>;
 
@@ -16,7 +16,7 @@ export interface StepReport {
   stepInEpoch: number;
   stepsPerEpoch: number;
   totalSteps: number;
-  /** `total` and each term by its label. */
+  /** `total`, each term and each metric (accuracy) by its label. */
   losses: Losses;
   samplesPerSecond: number;
   elapsedMs: number;
@@ -105,14 +105,16 @@ export function train(options: TrainOptions): TrainRun {
   const done = (async (): Promise<TrainResult> => {
     const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
     const vars = program.variables;
-    // The weights at the last step whose loss was read and found finite; restored if a loss goes NaN.
-    const good = tf.tidy(() => vars.map((v) => tf.variable(v.clone(), false)));
+    // The weights and the non-trainable state (moving averages) at the last step whose loss was read
+    // and found finite; restored if a loss goes NaN.
+    const kept = [...vars, ...program.state];
+    const good = tf.tidy(() => kept.map((v) => tf.variable(v.clone(), false)));
     const random = seededRandom(settings.seed);
     const batchSize = Math.min(settings.batchSize, data.count);
     const stepsPerEpoch = Math.ceil(data.count / batchSize);
     const totalSteps = Math.min(stepsPerEpoch * settings.epochs, options.maxSteps ?? Infinity);
     const readEvery = Math.max(1, options.readEvery ?? 1);
-    const names = ['total', ...program.terms.map((t) => t.label)];
+    const names = ['total', ...program.terms.map((t) => t.label), ...program.metrics.map((m) => m.label)];
     const start = performance.now();
     let step = 0;
     let last: Losses | undefined;
@@ -124,7 +126,7 @@ export function train(options: TrainOptions): TrainRun {
 
     const batchTensor = (order: Uint32Array, s: number) => {
       const indices = order.subarray(s * batchSize, Math.min((s + 1) * batchSize, data.count));
-      return tf.tensor4d(toFloats(data, indices), [indices.length, 28, 28, 1]);
+      return { image: imageTensor(tf, data, indices), label: labelTensor(tf, data, indices) };
     };
 
     /** Reads the pending losses in one go; a failure message if one is not finite. */
@@ -141,7 +143,7 @@ export function train(options: TrainOptions): TrainRun {
         const bad = names.findIndex((_, i) => !Number.isFinite(row[i]));
         if (bad >= 0) {
           const term = names.slice(1).find((_, i) => !Number.isFinite(row[i + 1])) ?? names[bad];
-          vars.forEach((v, i) => v.assign(good[i]));
+          kept.forEach((v, i) => v.assign(good[i]));
           return `Step ${stepNo}: the loss "${term}" became ${row[names.indexOf(term)]}; training stopped and kept the weights from the last good step. Try a lower learning rate.`;
         }
         last = Object.fromEntries(names.map((n, i) => [n, row[i]]));
@@ -159,12 +161,12 @@ export function train(options: TrainOptions): TrainRun {
           elapsedMs,
         });
       }
-      tf.tidy(() => vars.forEach((v, i) => good[i].assign(v)));
+      tf.tidy(() => kept.forEach((v, i) => good[i].assign(v)));
       return null;
     };
     const failed = (message: string): TrainResult => ({ status: 'failed', steps: step, epochs: epochsDone, last, message });
 
-    let next: tfjs.Tensor4D | null = null;
+    let next: { image: tfjs.Tensor4D; label: tfjs.Tensor1D } | null = null;
     try {
       for (let epoch = 1; epoch <= settings.epochs && step < totalSteps; epoch++) {
         const order = shuffled(data.count, random);
@@ -184,13 +186,13 @@ export function train(options: TrainOptions): TrainRun {
             setOptimizerLearningRate(optimizer, pendingLr);
             pendingLr = null;
           }
-          const image: tfjs.Tensor4D = next!;
+          const batch = next!;
           const values = tf.tidy(() => {
             let stacked: tfjs.Tensor | null = null;
             optimizer.minimize(
               () => {
-                const { total, terms } = program.losses({ image });
-                stacked = tf.keep(tf.stack([total, ...terms]));
+                const { total, terms, metrics } = program.losses(batch);
+                stacked = tf.keep(tf.stack([total, ...terms, ...metrics]));
                 return total;
               },
               false,
@@ -198,7 +200,8 @@ export function train(options: TrainOptions): TrainRun {
             );
             return stacked!;
           });
-          image.dispose();
+          batch.image.dispose();
+          batch.label.dispose();
           // The next batch goes up while the device still works on this one.
           next = s + 1 < stepsPerEpoch && step + 1 < totalSteps ? batchTensor(order, s + 1) : null;
           step++;
@@ -221,7 +224,8 @@ export function train(options: TrainOptions): TrainRun {
       }
       return { status: stopped ? 'stopped' : 'done', steps: step, epochs: epochsDone, last };
     } finally {
-      next?.dispose();
+      next?.image.dispose();
+      next?.label.dispose();
       pending.forEach((p) => p.values.dispose());
       good.forEach((g) => g.dispose());
       optimizer.dispose();

@@ -1,7 +1,7 @@
 // The typed messages between the page and the training worker, both ways.
 // Plain data only (structured-clone safe): the graph document goes in, numbers and pixels come out.
 // Nothing here imports tfjs: the page imports this file, and the page never loads tfjs.
-import type { DatasetName, GraphDocument, ParamValue, TrainingSettings } from '../graph/document';
+import type { CustomData, DatasetName, GraphDocument, ParamValue, TrainingSettings } from '../graph/document';
 import type { EpochReport, StepReport, TrainResult } from '../train/train';
 import type { LatentMetrics, Plot } from '../train/plot-types';
 
@@ -87,7 +87,9 @@ export type ToWorker =
   /** Reply with 'plots' for this graph: from the session when it is this graph's, else from its saved weights (nothing when it has none). */
   | { type: 'plots'; doc: GraphDocument; dataset: DatasetName; backend: BackendRequest; baseUrl: string }
   /** Reply with 'image': test image `index` of the dataset (a scatter point's image, on hover). */
-  | { type: 'image'; dataset: DatasetName; index: number; baseUrl: string };
+  | { type: 'image'; dataset: DatasetName; index: number; baseUrl: string }
+  /** The user's own images (IDX files, a zip, or a folder's PNGs with their paths): reply 'ownData' or 'ownDataError'. They stay in this browser. */
+  | { type: 'openData'; name: string; files: { path: string; file: Blob }[] };
 
 // ---- worker → page ----------------------------------------------------------------------------
 
@@ -117,8 +119,11 @@ export type FromWorker =
       /** Output nodes that drew nothing, and why. */
       skipped?: { nodeId: string; reason: string }[];
     }
-  /** A test image, 28×28 grey bytes. */
-  | { type: 'image'; dataset: DatasetName; index: number; pixels: Uint8Array; label: number }
+  /** The user's images are open in the worker: what the document should say about them. */
+  | { type: 'ownData'; info: CustomData; images: number }
+  | { type: 'ownDataError'; message: string }
+  /** A test image, h·w·c bytes (its shape given). */
+  | { type: 'image'; dataset: DatasetName; index: number; pixels: Uint8Array; label: number; shape: number[] }
   | { type: 'notice'; level: 'info' | 'warning'; text: string }
   | { type: 'done'; result: TrainResult }
   | { type: 'model'; files: ModelFiles | null; message?: string }
@@ -153,9 +158,11 @@ const FROM_WORKER_TYPES: ReadonlySet<string> = new Set<FromWorker['type']>([
   'model',
   'imported',
   'image',
+  'ownData',
+  'ownDataError',
   'error',
 ]);
-const TO_WORKER_TYPES: ReadonlySet<string> = new Set<ToWorker['type']>(['start', 'pause', 'resume', 'stop', 'setParam', 'setLearningRate', 'export', 'import', 'plots', 'image']);
+const TO_WORKER_TYPES: ReadonlySet<string> = new Set<ToWorker['type']>(['start', 'pause', 'resume', 'stop', 'setParam', 'setLearningRate', 'export', 'import', 'plots', 'image', 'openData']);
 
 /** A message from the worker, or null for anything else (a stray message is ignored, not trusted). */
 export function readFromWorker(data: unknown): FromWorker | null {
@@ -170,6 +177,7 @@ export function readToWorker(data: unknown): ToWorker | null {
   if (data.type === 'start' && (!isObject(data.doc) || !isObject(data.settings))) return null;
   if (data.type === 'plots' && !isObject(data.doc)) return null;
   if (data.type === 'image' && !(typeof data.index === 'number' && Number.isInteger(data.index) && data.index >= 0)) return null;
+  if (data.type === 'openData' && !(typeof data.name === 'string' && Array.isArray(data.files))) return null;
   return data as unknown as ToWorker;
 }
 

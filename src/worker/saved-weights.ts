@@ -16,7 +16,17 @@ export function structureOf(doc: GraphDocument): string {
       for (const name of Object.keys(n.params).sort()) if (!def?.params[name]?.live) params[name] = n.params[name];
       return [n.id, n.type, params];
     });
-  const edges = doc.edges.map((e) => `${e.from.node}.${e.from.port}>${e.to.node}.${e.to.port}`).sort();
+  // A wire's place among the wires into its port is part of the structure (Concatenate's order decides
+  // the kernel's rows downstream); the list itself is sorted so listing unrelated wires differently does not matter.
+  const seen = new Map<string, number>();
+  const edges = doc.edges
+    .map((e) => {
+      const to = `${e.to.node}.${e.to.port}`;
+      const k = seen.get(to) ?? 0;
+      seen.set(to, k + 1);
+      return `${e.from.node}.${e.from.port}>${to}#${k}`;
+    })
+    .sort();
   return JSON.stringify({ nodes, edges });
 }
 

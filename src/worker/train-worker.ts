@@ -12,7 +12,11 @@ import { backendMemoryLimit } from '../graph/memory';
 import { loadWeights, saveWeights, type SavedModel } from '../compile/weights';
 import type { DatasetName, GraphDocument } from '../graph/document';
 import { describeDiagnostic } from '../graph/parse';
-import { IMAGE_SIZE, loadDataset, take, type Dataset } from '../train/data';
+import { imageBytes, loadDataset, take, type Dataset } from '../train/data';
+import { DataError, openOwnImages, type Inflate } from '../train/own-images';
+import { nodeType } from '../../nodes';
+import { nodesWithRole } from '../../nodes/roles';
+import { resolveParams } from '../graph/analyze';
 import type { Plot } from '../train/plot-types';
 import { computePlots } from '../train/plots';
 import { train, type Losses, type StepReport, type TrainRun } from '../train/train';
@@ -76,7 +80,24 @@ async function fetchFile(baseUrl: string, dataset: DatasetName, file: string): P
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
+/** Decompression with the browser's own streams. */
+const streamInflate: Inflate = async (bytes, format) =>
+  new Uint8Array(await new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream(format))).arrayBuffer());
+
+/** The user's own images, opened from files the page handed over; they never leave this worker. */
+async function openData(msg: Extract<ToWorker, { type: 'openData' }>): Promise<void> {
+  try {
+    const files = await Promise.all(msg.files.map(async (f) => ({ path: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
+    const data = await openOwnImages(files, streamInflate, msg.name);
+    datasets.set('custom', Promise.resolve(data));
+    post({ type: 'ownData', info: { name: data.name, shape: [...data.train.shape], classNames: [...data.classNames] }, images: data.train.count + data.test.count });
+  } catch (e) {
+    post({ type: 'ownDataError', message: e instanceof DataError ? e.message : `Your images could not be opened: ${errorText(e)}` });
+  }
+}
+
 function dataset(name: DatasetName, baseUrl: string): Promise<Dataset> {
+  if (name === 'custom') return datasets.get('custom') ?? Promise.reject(new Error('Your own images are not open in this tab (they are never uploaded or kept); open them again with “Your images…”.'));
   let d = datasets.get(name);
   if (!d) {
     d = loadDataset(name, (n, f) => fetchFile(baseUrl, n, f));
@@ -185,7 +206,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>, exclude: Backend
   const totalSteps = Math.min(stepsPerEpoch * epochs, msg.maxSteps ?? Infinity);
   const stepOffset = s.steps;
   const epochOffset = s.epochs;
-  post({ type: 'started', terms: program.terms.map((t) => t.label), stepsPerEpoch, totalSteps, images: images.count, resumedFrom });
+  post({ type: 'started', terms: [...program.terms, ...program.metrics].map((t) => t.label), stepsPerEpoch, totalSteps, images: images.count, resumedFrom });
 
   let pending: StepReport[] = [];
   let lastPost = 0;
@@ -281,12 +302,7 @@ function plotBuffers(plots: Plot[]): Transferable[] {
 /** How many images one draw runs the model on (the scatter's samples, the grid's n², the reconstructions'). */
 function imagesPerDraw(doc: GraphDocument): number {
   let n = 0;
-  for (const node of doc.nodes) {
-    const p = node.params;
-    if (node.type === 'latent-scatter') n += Math.min(Number(p.samples ?? 5000), 10000);
-    else if (node.type === 'latent-grid') n += Number(p.n ?? 10) ** 2;
-    else if (node.type === 'reconstructions') n += 2 * Number(p.count ?? 8);
-  }
+  for (const { node, role } of nodesWithRole(doc.nodes, 'plot')) n += role.plot.images(resolveParams(nodeType(node.type)!, node.params));
   return n;
 }
 
@@ -374,8 +390,8 @@ async function plotsFor(msg: Extract<ToWorker, { type: 'plots' }>): Promise<void
 async function sendImage(msg: Extract<ToWorker, { type: 'image' }>): Promise<void> {
   const data = await dataset(msg.dataset, msg.baseUrl);
   if (msg.index >= data.test.count) return;
-  const pixels = data.test.pixels.slice(msg.index * IMAGE_SIZE, (msg.index + 1) * IMAGE_SIZE);
-  post({ type: 'image', dataset: msg.dataset, index: msg.index, pixels, label: data.test.labels[msg.index] }, [pixels.buffer]);
+  const pixels = imageBytes(data.test, msg.index).slice();
+  post({ type: 'image', dataset: msg.dataset, index: msg.index, pixels, label: data.test.labels[msg.index], shape: data.test.shape }, [pixels.buffer]);
 }
 
 async function exportModel(doc: GraphDocument): Promise<void> {
@@ -456,6 +472,8 @@ async function handle(msg: ToWorker): Promise<void> {
       return exportModel(msg.doc);
     case 'import':
       return inTurn(() => importModel(msg));
+    case 'openData':
+      return openData(msg);
   }
 }
 

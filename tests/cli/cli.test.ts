@@ -26,8 +26,8 @@ describe('cli summary', () => {
     const r = await cli('summary', 'presets/beta-vae.json', '--json');
     const json = JSON.parse(r.stdout);
     expect(json.parts).toEqual([
-      { name: 'encoder', params: 69076 },
-      { name: 'decoder', params: 65089 },
+      { name: 'encoder', params: 69076, nonTrainable: 0 },
+      { name: 'decoder', params: 65089, nonTrainable: 0 },
     ]);
     // Memory: 4 bytes × (18,496 weights × (1 + gradient + RMSprop's 2 accumulators) + 128 × 3,136 outputs × 2).
     expect(json.nodes.find((n: { id: string }) => n.id === 'conv2')).toEqual({
@@ -35,6 +35,7 @@ describe('cli summary', () => {
       type: 'conv2d',
       outputShapes: { output: [null, 7, 7, 64] },
       params: 18496,
+      nonTrainable: 0,
       memoryBytes: 4 * (18_496 * 4 + 128 * 3136 * 2),
     });
     expect(json.memory).toEqual({ bytes: expect.any(Number), batchSize: 128, unknownNodes: 0 });

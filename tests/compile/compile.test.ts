@@ -6,7 +6,7 @@ import { take, toFloats, type ImageSet } from '../../src/train/data';
 import { loadDatasetFromDisk } from '../../src/train/data-node';
 import { klNode } from '../../nodes/kl';
 import { bceNode } from '../../nodes/bce';
-import { preset, tf, wasmBackend } from '../helpers';
+import { buildContext, preset, tf, wasmBackend } from '../helpers';
 import { handWrittenVae } from '../../bench/hand-written-vae';
 
 let images: ImageSet;
@@ -112,7 +112,7 @@ describe('loss nodes on known numbers', () => {
     const meanAll = per.reduce((a, b) => a + b) / 4;
     const sumLatent = (per[0] + per[1] + per[2] + per[3]) / 2;
     for (const [reduction, expected] of [['mean', meanAll], ['sum-latent', sumLatent]] as const) {
-      const node = klNode.build({ tf, nodeId: 'kl', inputShapes: { mean: [2], logVar: [2] }, conv2dTranspose: tf.conv2dTranspose, ...nodeRandomness(tf, 1, 'kl') }, { reduction });
+      const node = klNode.build(buildContext('kl', { mean: [2], logVar: [2] }), { reduction });
       const value = tf.tidy(() => node.apply({ mean: [tf.tensor2d(mu, [2, 2])], logVar: [tf.tensor2d(lv, [2, 2])] }, { training: true }).loss.dataSync()[0]);
       expect(value).toBeCloseTo(expected, 6);
     }
@@ -124,7 +124,7 @@ describe('loss nodes on known numbers', () => {
       const p = tf.sigmoid(tf.randomNormal([4, 28, 28, 1], 0, 1, 'float32', 7));
       const reference = tf.mean(tf.metrics.binaryCrossentropy(x, p)).dataSync()[0];
       for (const [reduction, factor] of [['mean', 1], ['mean-x-pixels', 784], ['sum', 784]] as const) {
-        const node = bceNode.build({ tf, nodeId: 'bce', inputShapes: { target: [28, 28, 1], prediction: [28, 28, 1] }, conv2dTranspose: tf.conv2dTranspose, ...nodeRandomness(tf, 1, 'bce') }, { reduction });
+        const node = bceNode.build(buildContext('bce', { target: [28, 28, 1], prediction: [28, 28, 1] }), { reduction });
         expect(node.apply({ target: [x], prediction: [p] }, { training: true }).loss.dataSync()[0]).toBeCloseTo(reference * factor, 3);
       }
     });

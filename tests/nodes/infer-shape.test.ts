@@ -8,6 +8,7 @@ import { flattenNode } from '../../nodes/flatten';
 import { reshapeNode } from '../../nodes/reshape';
 import { nodeTypes } from '../../nodes';
 import { defaultParams } from '../../nodes/define';
+import { inferContext } from '../helpers';
 
 const cases: { size: number; kernel: number; stride: number; padding: 'same' | 'valid' }[] = [];
 for (const size of [5, 7, 8, 13, 28])
@@ -23,7 +24,7 @@ describe('Conv2D and Conv2DTranspose shapes equal tfjs’s computeOutputShape', 
         [conv2dNode, tf.layers.conv2d({ filters: 4, kernelSize: kernel, strides: stride, padding })],
         [conv2dTransposeNode, tf.layers.conv2dTranspose({ filters: 4, kernelSize: kernel, strides: stride, padding })],
       ] as const) {
-        const ours = node.inferShape({ input }, params);
+        const ours = node.inferShape({ input }, params, inferContext({ input }));
         const theirs = layer.computeOutputShape([null, ...input]) as (number | null)[];
         const where = `${node.label} n=${size} k=${kernel} s=${stride} ${padding}`;
         expect(ours.ok && [null, ...ours.outputs.output], where).toEqual(theirs);
@@ -31,15 +32,15 @@ describe('Conv2D and Conv2DTranspose shapes equal tfjs’s computeOutputShape', 
     }
   });
   it('Dense, Flatten and Reshape too', () => {
-    const dense = denseNode.inferShape({ input: [3136] }, { units: 16, activation: 'relu', useBias: true });
+    const dense = denseNode.inferShape({ input: [3136] }, { units: 16, activation: 'relu', useBias: true }, inferContext({ input: [3136] }));
     expect(dense.ok && [null, ...dense.outputs.output]).toEqual(tf.layers.dense({ units: 16 }).computeOutputShape([null, 3136]));
-    const flat = flattenNode.inferShape({ input: [7, 7, 64] }, {});
+    const flat = flattenNode.inferShape({ input: [7, 7, 64] }, {}, inferContext({ input: [7, 7, 64] }));
     expect(flat.ok && [null, ...flat.outputs.output]).toEqual(tf.layers.flatten().computeOutputShape([null, 7, 7, 64]));
-    const re = reshapeNode.inferShape({ input: [3136] }, { targetShape: [7, 7, 64] });
+    const re = reshapeNode.inferShape({ input: [3136] }, { targetShape: [7, 7, 64] }, inferContext({ input: [3136] }));
     expect(re.ok && [null, ...re.outputs.output]).toEqual(tf.layers.reshape({ targetShape: [7, 7, 64] }).computeOutputShape([null, 3136]));
   });
   it('a kernel larger than a valid input is a diagnostic, not a negative size', () => {
-    const r = conv2dNode.inferShape({ input: [2, 2, 1] }, { filters: 1, kernelSize: 5, strides: 1, padding: 'valid', activation: 'linear', useBias: true });
+    const r = conv2dNode.inferShape({ input: [2, 2, 1] }, { filters: 1, kernelSize: 5, strides: 1, padding: 'valid', activation: 'linear', useBias: true }, inferContext({ input: [2, 2, 1] }));
     expect(r.ok).toBe(false);
   });
 });

@@ -69,7 +69,7 @@ describe('plots store', () => {
     expect(plots.image(7)).toBeNull();
     expect(plots.image(7)).toBeNull();
     expect(w.sent.filter((m) => m.type === 'image')).toHaveLength(1);
-    w.emit({ type: 'image', dataset: 'fashion-mnist', index: 7, label: 3, pixels: new Uint8Array(784).fill(5) });
+    w.emit({ type: 'image', dataset: 'fashion-mnist', index: 7, label: 3, pixels: new Uint8Array(784).fill(5), shape: [28, 28, 1] });
     expect(plots.image(7)?.label).toBe(3);
     // Plots of another graph are not shown for this one.
     w.emit({ type: 'plots', plots: [scatter('x')], metrics: null, step: 1, key: 'graph-other' });

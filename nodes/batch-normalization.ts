@@ -1,0 +1,72 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import { defineNode, type NamedVariable } from './define';
+
+export interface BatchNormParams {
+  [k: string]: number | boolean;
+  momentum: number;
+  epsilon: number;
+}
+
+const channels = (shape: number[] | undefined) => shape?.[shape.length - 1] ?? 0;
+
+export const batchNormalizationNode = defineNode<BatchNormParams>({
+  type: 'batch-normalization',
+  label: 'BatchNormalization',
+  category: 'layer',
+  doc: {
+    summary:
+      'Normalises each channel to mean 0 and variance 1 — with the batch’s statistics while training, with moving averages of them when evaluating — then scales by a learned γ and shifts by a learned β. The moving mean and variance are kept with the weights but not trained.',
+    formula:
+      'y = \\gamma \\frac{x - \\mu_B}{\\sqrt{\\sigma_B^2 + \\epsilon}} + \\beta; \\quad \\bar\\mu \\leftarrow m \\bar\\mu + (1 - m)\\mu_B,\\; \\bar\\sigma^2 \\leftarrow m \\bar\\sigma^2 + (1 - m)\\sigma_B^2',
+    keras: 'layers.BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001)',
+    shapes: 'Input (batch, ..., c) → output of the same shape; 4·c parameters, 2·c of them (the moving mean and variance) non-trainable.',
+  },
+  inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],
+  outputs: [{ name: 'output', label: 'output', kind: 'tensor' }],
+  params: {
+    momentum: { kind: 'float', label: 'Momentum', default: 0.99, min: 0, max: 0.9999, step: 0.01, help: 'How slowly the moving mean and variance follow the batches.' },
+    epsilon: { kind: 'float', label: 'Epsilon', default: 0.001, min: 0, max: 1, step: 0.001, help: 'Added to the variance so that it never divides by zero.' },
+  },
+  inferShape(inputs) {
+    if (!inputs.input) return { ok: false, problems: [{ port: 'input', message: 'BatchNormalization needs an input: wire a tensor into it.' }] };
+    if (inputs.input.length === 0) return { ok: false, problems: [{ port: 'input', message: 'BatchNormalization needs a tensor with a channel axis, got a scalar.' }] };
+    return { ok: true, outputs: { output: [...inputs.input] } };
+  },
+  // γ and β are trained; the moving mean and variance are not (Keras counts them as non-trainable).
+  paramCount: (inputs) => 2 * channels(inputs.input),
+  stateCount: (inputs) => 2 * channels(inputs.input),
+  build({ tf, inputShapes }, p) {
+    const c = channels(inputShapes.input);
+    const axes = Array.from({ length: inputShapes.input.length }, (_, i) => i); // batch and every axis but the channels
+    // Inside tidy so the initial values are freed; variables themselves outlive it.
+    const [gamma, beta, movingMean, movingVariance] = tf.tidy(() => [
+      tf.variable(tf.ones([c]), true),
+      tf.variable(tf.zeros([c]), true),
+      tf.variable(tf.zeros([c]), false),
+      tf.variable(tf.ones([c]), false),
+    ]);
+    const normalise = (x: tfjs.Tensor, mean: tfjs.Tensor, variance: tfjs.Tensor) =>
+      tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, p.epsilon))), gamma), beta);
+    return {
+      apply(inp, ctx) {
+        const x = inp.input[0];
+        if (!ctx.training) return { output: normalise(x, movingMean, movingVariance) };
+        const { mean, variance } = tf.moments(x, axes);
+        // The moving statistics follow the batch's (Keras's assign_moving_average); no gradient flows through an assign.
+        const m = p.momentum;
+        movingMean.assign(tf.add(tf.mul(movingMean, m), tf.mul(mean, 1 - m)));
+        movingVariance.assign(tf.add(tf.mul(movingVariance, m), tf.mul(variance, 1 - m)));
+        return { output: normalise(x, mean, variance) };
+      },
+      weights: (): NamedVariable[] => [
+        { name: 'gamma', variable: gamma },
+        { name: 'beta', variable: beta },
+      ],
+      state: (): NamedVariable[] => [
+        { name: 'moving_mean', variable: movingMean },
+        { name: 'moving_variance', variable: movingVariance },
+      ],
+      dispose: () => [gamma, beta, movingMean, movingVariance].forEach((v) => v.dispose()),
+    };
+  },
+});

@@ -1,0 +1,33 @@
+import { defineNode, noWeights } from './define';
+
+export interface DropoutParams {
+  [k: string]: number;
+  rate: number;
+}
+
+export const dropoutNode = defineNode<DropoutParams>({
+  type: 'dropout',
+  label: 'Dropout',
+  category: 'layer',
+  doc: {
+    summary:
+      'While training, sets each value to 0 with probability rate and scales the rest by 1/(1−rate), so no unit can rely on another; when evaluating or plotting it passes everything through unchanged.',
+    formula: 'y = \\frac{m \\odot x}{1 - r}, \\; m_i \\sim \\text{Bernoulli}(1 - r) \\text{ (training)}; \\quad y = x \\text{ (inference)}',
+    keras: 'layers.Dropout(rate=0.5)',
+    shapes: 'Input (batch, ...) → output of the same shape.',
+  },
+  inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],
+  outputs: [{ name: 'output', label: 'output', kind: 'tensor' }],
+  params: {
+    rate: { kind: 'float', label: 'Rate', default: 0.5, min: 0, max: 0.95, step: 0.05, help: 'The fraction of values dropped at each training step.' },
+  },
+  inferShape(inputs) {
+    if (!inputs.input) return { ok: false, problems: [{ port: 'input', message: 'Dropout needs an input: wire a tensor into it.' }] };
+    return { ok: true, outputs: { output: [...inputs.input] } };
+  },
+  paramCount: () => 0,
+  build: ({ tf }, p) => ({
+    apply: (inp, ctx) => ({ output: ctx.training && p.rate > 0 ? tf.dropout(inp.input[0], p.rate) : tf.clone(inp.input[0]) }),
+    weights: noWeights,
+  }),
+});
