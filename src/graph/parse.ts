@@ -42,9 +42,9 @@ function versionProblem(v: unknown): string | null {
   if (typeof v === 'number' && readable(v)) return null;
   const versions = `versions 1 to ${GRAPH_VERSION}`;
   if (v === undefined) return `"version" is missing; a Wirelab graph says "version": ${GRAPH_VERSION}.`;
-  if (typeof v === 'string' && readable(Number(v))) return `"version" must be the number ${Number(v)}, not the text ${describeValue(v)}; remove the quotes.`;
+  if (typeof v === 'string' && readable(Number(v))) return `"version" must be the number ${Number(v)}, not the text ${describeValue(v)}; remove the quotes (this Wirelab reads ${versions}).`;
   if (typeof v === 'number' && Number.isInteger(v) && v > GRAPH_VERSION) return `This graph is version ${v}, made by a newer Wirelab; this Wirelab reads ${versions}.`;
-  return `"version" is ${describeValue(v)}; this Wirelab reads graphs whose "version" is the number 1 to ${GRAPH_VERSION}.`;
+  return `"version" is ${describeValue(v)}; this Wirelab reads ${versions}, given as a number.`;
 }
 
 /**

@@ -153,7 +153,7 @@ describe('the file itself', () => {
     expect(v('1')).toMatch(/"version" must be the number 1, not the text "1"; remove the quotes/);
     expect(v(7)).toMatch(/version 7, made by a newer Wirelab; this Wirelab reads versions 1 to 2/);
     expect(v(undefined)).toMatch(/"version" is missing/);
-    expect(v(-3)).toMatch(/"version" is -3; this Wirelab reads graphs whose "version" is the number 1 to 2/);
+    expect(v(-3)).toMatch(/"version" is -3; this Wirelab reads versions 1 to 2, given as a number/);
   });
   it('a structural problem does not hide the semantic ones', () => {
     const doc = raw();

@@ -18,7 +18,7 @@ function sourceFiles(dir: string): string[] {
 // A type id may appear in src/ only where the same word means something else: a plot's data kind
 // (Plot['kind'], what the renderer draws), a role kind ('dataset', 'objective' are roles too), or
 // the training setting `dataset`.
-const ALLOWED = [/\bkind\b/, /plotsOf\(/, /nodesWithRole\(|hasRole\(|roleOf\(/, /Pick<TrainingSettings|\['training'\]\['dataset'\]/];
+const ALLOWED = [/\bkind\b/, /plotsOf\(/, /nodesWithRole\(|hasRole\(|roleOf\(/, /Pick<TrainingSettings|\['training'\]\['dataset'\]/, /SETTINGS\["dataset"\]/];
 /** The renderer switches on the plot data's kind (Plot['kind']), not on a node. */
 const PLOT_KIND_FILES = new Set(['src/train/render.ts', 'src/train/plot-types.ts']);
 
