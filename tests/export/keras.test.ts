@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Tensor, Tensor2D } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../src/compile/compile';
 import { exportKeras } from '../../src/export/keras';
@@ -139,7 +140,7 @@ describe('tfjs LayersModel export', () => {
   it('writes model.json files that tf.loadLayersModel accepts, computing what our graph computes, for every preset', async () => {
     const data = await loadDatasetFromDisk('fashion-mnist');
     const images = tf.tensor4d(toFloats(data.test, [0, 1, 2, 3, 4, 5, 6, 7]), [8, 28, 28, 1]);
-    const points = tf.randomNormal([8, 2]);
+    const points = tf.randomNormal([8, 2]) as Tensor2D;
     for (const p of presets) {
       const doc = preset(p.file);
       const analysis = analyze(doc);
@@ -148,7 +149,7 @@ describe('tfjs LayersModel export', () => {
       const written = await writeLayersModels(doc, path.join(root, p.file, 'layers'), path.join(root, p.file, 'trained'));
       expect(written.map((f) => path.basename(path.dirname(f)))).toEqual(analysis.parts.map((x) => x.name));
       const load = (part: string) => tf.loadLayersModel(`${url}/${p.file}/layers/${part}/model.json`);
-      const close = async (a: import('@tensorflow/tfjs').Tensor, b: import('@tensorflow/tfjs').Tensor) => {
+      const close = async (a: Tensor, b: Tensor) => {
         expect(a.shape).toEqual(b.shape);
         const diff = (await tf.max(tf.abs(tf.sub(a, b))).data())[0];
         expect(diff).toBeLessThan(1e-4);
@@ -160,16 +161,16 @@ describe('tfjs LayersModel export', () => {
       }
       if (p.file === 'autoencoder') {
         const model = await load('model');
-        await close(model.predict(images) as import('@tensorflow/tfjs').Tensor, program.run(new Map([['data.image', images]]), [program.latent.decoded!])[0]);
+        await close(model.predict(images) as Tensor, program.run(new Map([['data.image', images]]), [program.latent.decoded!])[0]);
         model.dispose();
       } else {
         const encoder = await load('encoder');
-        const [mu, logVar] = encoder.predict(images) as import('@tensorflow/tfjs').Tensor[];
+        const [mu, logVar] = encoder.predict(images) as Tensor[];
         const ours = program.run(new Map([['data.image', images]]), [{ node: 'z_mean', port: 'output' }, { node: 'z_log_var', port: 'output' }]);
         await close(mu, ours[0]);
         await close(logVar, ours[1]);
         const decoder = await load('decoder');
-        await close(decoder.predict(points) as import('@tensorflow/tfjs').Tensor, program.decode(points));
+        await close(decoder.predict(points) as Tensor, program.decode(points));
         encoder.dispose();
         decoder.dispose();
       }
