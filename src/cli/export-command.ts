@@ -36,7 +36,7 @@ export async function exportCommand(doc: GraphDocument, flags: Map<string, strin
 }
 
 /** Each model part as DIR/<part>/model.json + weights.bin; the weights are a saved model's, or fresh ones from the graph's seed. */
-async function writeLayersModels(doc: GraphDocument, dir: string, weightsDir: string | undefined): Promise<string[]> {
+export async function writeLayersModels(doc: GraphDocument, dir: string, weightsDir: string | undefined): Promise<string[]> {
   const models = exportLayersModels(doc);
   const tf = await import('@tensorflow/tfjs');
   const { useNodeBackend } = await import('../compile/backend-node');

@@ -169,7 +169,7 @@ def main():
     parser.add_argument("--optimizer", choices=["rmsprop", "adam", "sgd"], default=SETTINGS["optimizer"])
     parser.add_argument("--limit", type=int, default=SETTINGS["limit"])
     parser.add_argument("--init", help="start from a Wirelab model folder (model.json + weights.bin)")
-    parser.add_argument("--save", default="model", help="write the trained weights here in Wirelab's format ('' to skip)")
+    parser.add_argument("--save", default=os.path.join("runs", "keras-model"), help="write the trained weights to this folder in Wirelab's format ('' to skip)")
     args = parser.parse_args()
     for part in PARTS.values():
         part.summary()

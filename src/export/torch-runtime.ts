@@ -222,7 +222,7 @@ def main():
     parser.add_argument("--seed", type=int, default=SETTINGS["seed"], help="seeds the initial weights and the shuffle")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps… (default: cuda when there is one)")
     parser.add_argument("--init", help="start from a Wirelab model folder (model.json + weights.bin: the app's ⤓ Model, the CLI's model/)")
-    parser.add_argument("--save", default="model", help="write the trained weights here in Wirelab's format ('' to skip)")
+    parser.add_argument("--save", default=os.path.join("runs", time.strftime("pytorch-%Y-%m-%dT%H-%M-%S")), help="write the trained weights to this folder in Wirelab's format (default runs/pytorch-<time>; '' to skip)")
     parser.add_argument("--steps", type=int, default=0, help="stop after this many steps in all (0 = run every epoch)")
     parser.add_argument("--log", help="write each step's losses to this file, a JSON line per step")
     parser.add_argument("--eps", help="take Sampling's ε from this float32 file (to compare a run with Wirelab's)")

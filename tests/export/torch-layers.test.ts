@@ -1,0 +1,81 @@
+// Each layer's PyTorch form against our compiled graph, on the cases where Keras and PyTorch differ:
+// asymmetric 'same' padding, 'valid', odd sizes, transposed convs with kernel < stride
+// (output_padding) and > stride (crops), channels-last Flatten and Reshape, every activation.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile/compile';
+import { exportTorch } from '../../src/export/torch';
+import { analyze } from '../../src/graph/analyze';
+import { DEFAULT_TRAINING, type GraphDocument, type GraphEdge, type GraphNode, type Params } from '../../src/graph/document';
+import { toFloats } from '../../src/train/data';
+import { DATA_DIR, loadDatasetFromDisk } from '../../src/train/data-node';
+import { tf, wasmBackend } from '../helpers';
+import { PYTHON, relative, run, tempDir, writeModel } from './python';
+
+beforeAll(() => wasmBackend());
+
+/** data → layers in a chain → Flatten → two Dense heads → KL (sum over dims) → Objective. */
+function chain(layers: { type: string; params: Params }[], activation = 'tanh'): GraphDocument {
+  const nodes: GraphNode[] = [{ id: 'data', type: 'dataset', params: {}, position: [0, 0] }];
+  const edges: GraphEdge[] = [];
+  let last = 'data';
+  let port = 'image';
+  const add = (id: string, type: string, params: Params) => {
+    nodes.push({ id, type, params, position: [0, 0] });
+    edges.push({ from: { node: last, port }, to: { node: id, port: 'input' } });
+    last = id;
+    port = 'output';
+  };
+  layers.forEach((l, i) => add(`layer${i + 1}`, l.type, l.params));
+  add('flat', 'flatten', {});
+  const body = last;
+  nodes.push(
+    { id: 'mu', type: 'dense', params: { units: 3, activation }, position: [0, 0] },
+    { id: 'lv', type: 'dense', params: { units: 3, activation: 'tanh' }, position: [0, 0] },
+    { id: 'kl', type: 'kl', params: { reduction: 'sum-latent' }, position: [0, 0] },
+    { id: 'objective', type: 'objective', params: {}, position: [0, 0] },
+  );
+  edges.push(
+    { from: { node: body, port: 'output' }, to: { node: 'mu', port: 'input' } },
+    { from: { node: body, port: 'output' }, to: { node: 'lv', port: 'input' } },
+    { from: { node: 'mu', port: 'output' }, to: { node: 'kl', port: 'mean' } },
+    { from: { node: 'lv', port: 'output' }, to: { node: 'kl', port: 'logVar' } },
+    { from: { node: 'kl', port: 'loss' }, to: { node: 'objective', port: 'losses' } },
+  );
+  return { format: 'wirelab.graph', version: 1, name: 'layers', nodes, edges, training: { ...DEFAULT_TRAINING, optimizer: 'sgd', learningRate: 0, batchSize: 64 } };
+}
+
+const conv = (type: string, kernelSize: number, strides: number, padding: string, activation = 'relu', filters = 4) => ({ type, params: { filters, kernelSize, strides, padding, activation, useBias: true } });
+
+const CASES: [string, GraphDocument][] = [
+  ['conv same: asymmetric (k 4, s 1; k 3, s 2 on 13) and symmetric (k 5, s 3)', chain([conv('conv2d', 4, 1, 'same'), conv('conv2d', 5, 3, 'same'), conv('conv2d', 3, 2, 'same', 'elu')])],
+  ['conv valid with odd sizes (k 3, s 2 on 28; k 2, s 3)', chain([conv('conv2d', 3, 2, 'valid', 'selu'), conv('conv2d', 2, 3, 'valid', 'softplus')])],
+  ['transposed: k < s (output_padding), k > s (crops), valid and same', chain([conv('conv2d', 3, 2, 'same'), conv('conv2d-transpose', 2, 3, 'same', 'gelu'), conv('conv2d-transpose', 5, 2, 'valid', 'swish'), conv('conv2d-transpose', 4, 2, 'same', 'sigmoid', 2), conv('conv2d', 7, 4, 'valid', 'softmax')], 'linear')],
+  ['reshape between images and vectors, channels last', chain([conv('conv2d', 3, 2, 'same'), { type: 'flatten', params: {} }, { type: 'reshape', params: { targetShape: [7, 28, 4] } }, conv('conv2d-transpose', 3, 1, 'valid'), { type: 'reshape', params: { targetShape: [30, 9, 4] } }, conv('conv2d', 3, 1, 'valid'), { type: 'reshape', params: { targetShape: [784] } }, { type: 'dense', params: { units: 5, activation: 'softmax' } }], 'relu')],
+];
+
+describe('PyTorch layers', () => {
+  it.each(CASES)('%s: the same forward loss as our graph, with our parameter count', async (_, doc) => {
+    const analysis = analyze(doc);
+    expect(analysis.diagnostics).toEqual([]);
+    const dir = await tempDir('layers');
+    const program = compile(doc, tf);
+    await writeModel(tf, program, path.join(dir, 'init'));
+    const file = path.join(dir, 'model.py');
+    await writeFile(file, exportTorch(doc));
+    const summary = JSON.parse((await run(PYTHON, [file, '--summary'])).stdout) as { parts: { params: number }[] };
+    expect(summary.parts[0].params).toBe(analysis.parts[0].params);
+    // lr 0: step 1's loss is the forward pass; 64 images, one batch (the mean does not depend on their order).
+    await run(PYTHON, [file, '--data', path.join(DATA_DIR, 'fashion-mnist'), '--limit', '64', '--steps', '1', '--device', 'cpu', '--init', path.join(dir, 'init'), '--log', path.join(dir, 'log.jsonl'), '--save', '']);
+    const { readFile } = await import('node:fs/promises');
+    const theirs = JSON.parse((await readFile(path.join(dir, 'log.jsonl'), 'utf8')).trim()) as { loss: number };
+    const data = await loadDatasetFromDisk('fashion-mnist');
+    const batch = tf.tensor4d(toFloats(data.train, Array.from({ length: 64 }, (_, i) => i)), [64, 28, 28, 1]);
+    const ours = tf.tidy(() => program.losses({ image: batch }).total.dataSync()[0]);
+    batch.dispose();
+    program.dispose();
+    expect(ours).toBeGreaterThan(1e-3);
+    expect(relative(theirs.loss, ours)).toBeLessThan(1e-4);
+  }, 120_000);
+});
