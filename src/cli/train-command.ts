@@ -13,6 +13,8 @@ import type { LatentMetrics } from '../train/plot-types';
 import { computePlots } from '../train/plots';
 import { renderPlot } from '../train/render';
 import { train, type EpochReport, type StepReport } from '../train/train';
+import { startDataParallel } from '../train/parallel';
+import os from 'node:os';
 import { CliError, intFlag } from './args';
 import { encodePng } from './png';
 
@@ -26,6 +28,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   };
   const backendFlag = flags.get('backend');
   if (backendFlag !== undefined && backendFlag !== 'cpu' && backendFlag !== 'wasm') throw new CliError(`--backend must be cpu or wasm, got ${String(backendFlag)}.`, 2);
+  const threads = intFlag(flags, 'threads', 1) ?? os.availableParallelism();
   const out = typeof flags.get('out') === 'string' ? (flags.get('out') as string) : path.join('runs', new Date().toISOString().replace(/[:.]/g, '-'));
 
   let backend: string;
@@ -48,8 +51,10 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   const metricsFile = path.join(out, 'metrics.jsonl');
   await writeFile(metricsFile, '');
   console.error(
-    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${settings.dataset} images, ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}.`,
+    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${settings.dataset} images, ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}, ${threads} thread(s).`,
   );
+  // One tfjs per core: the batch split over worker threads, one optimizer step on the averaged gradient.
+  const parallel = threads > 1 ? await startDataParallel({ tf, program, threads }) : null;
 
   const progress = progressPrinter();
   const epochs: EpochReport[] = [];
@@ -58,6 +63,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     program,
     data: images,
     settings,
+    step: parallel?.step,
     onStep: progress.step,
     onEpoch: async (e) => {
       epochs.push(e);
@@ -68,7 +74,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     },
   });
   process.once('SIGINT', () => run.stop());
-  const result = await run.done;
+  const result = await run.done.finally(() => parallel?.close());
   progress.end();
   if (result.status === 'failed') throw new CliError(result.message ?? 'Training failed.', 1);
 

@@ -53,6 +53,11 @@ export interface TrainOptions {
    * so on a GPU a few steps between reads keep it busy; a NaN then rolls back to the last read.
    */
   readEvery?: number;
+  /**
+   * Replaces the step done here: applies one update for the batch with this optimizer and returns
+   * [total, ...terms] as one tensor (data-parallel training over worker threads: src/train/parallel.ts).
+   */
+  step?: (image: tfjs.Tensor4D, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
 }
 
 export interface TrainRun {
@@ -185,7 +190,7 @@ export function train(options: TrainOptions): TrainRun {
             pendingLr = null;
           }
           const image: tfjs.Tensor4D = next!;
-          const values = tf.tidy(() => {
+          const values = options.step ? await options.step(image, optimizer) : tf.tidy(() => {
             let stacked: tfjs.Tensor | null = null;
             optimizer.minimize(
               () => {
