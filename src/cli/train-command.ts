@@ -16,6 +16,7 @@ import { evaluate } from '../train/evaluate';
 import { computePlots } from '../train/plots';
 import { renderPlot } from '../train/render';
 import { train, type EpochReport, type StepReport } from '../train/train';
+import { startDataParallel } from '../train/parallel';
 import { CliError, intFlag } from './args';
 import { encodePng } from './png';
 
@@ -30,6 +31,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   };
   const backendFlag = flags.get('backend');
   if (backendFlag !== undefined && backendFlag !== 'cpu' && backendFlag !== 'wasm') throw new CliError(`--backend must be cpu or wasm, got ${String(backendFlag)}.`, 2);
+  const threads = intFlag(flags, 'threads', 1, 256) ?? os.availableParallelism();
   const out = typeof flags.get('out') === 'string' ? (flags.get('out') as string) : path.join('runs', new Date().toISOString().replace(/[:.]/g, '-'));
 
   let backend: string;
@@ -57,8 +59,10 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   const metricsFile = path.join(out, 'metrics.jsonl');
   await writeFile(metricsFile, '');
   console.error(
-    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${data.name} images (${data.train.shape.join('×')}), ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}.`,
+    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${data.name} images (${data.train.shape.join('×')}), ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}, ${threads} thread(s).`,
   );
+  // One tfjs per core: the batch split over worker threads, one optimizer step on the averaged gradient.
+  const parallel = threads > 1 ? await startDataParallel({ tf, program, threads }) : null;
 
   const progress = progressPrinter();
   const epochs: EpochReport[] = [];
@@ -67,6 +71,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     program,
     data: images,
     settings,
+    step: parallel?.step,
     onStep: progress.step,
     onEpoch: async (e) => {
       epochs.push(e);
@@ -77,7 +82,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     },
   });
   process.once('SIGINT', () => run.stop());
-  const result = await run.done;
+  const result = await run.done.finally(() => parallel?.close());
   progress.end();
   if (result.status === 'failed') throw new CliError(result.message ?? 'Training failed.', 1);
 

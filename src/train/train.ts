@@ -53,6 +53,11 @@ export interface TrainOptions {
    * so on a GPU a few steps between reads keep it busy; a NaN then rolls back to the last read.
    */
   readEvery?: number;
+  /**
+   * Replaces the step done here: applies one update for the batch with this optimizer and returns
+   * [total, ...terms, ...metrics] as one tensor (data-parallel training over worker threads: src/train/parallel.ts).
+   */
+  step?: (batch: { image: tfjs.Tensor4D; label: tfjs.Tensor1D }, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
 }
 
 export interface TrainRun {
@@ -187,7 +192,7 @@ export function train(options: TrainOptions): TrainRun {
             pendingLr = null;
           }
           const batch = next!;
-          const values = tf.tidy(() => {
+          const values = options.step ? await options.step(batch, optimizer) : tf.tidy(() => {
             let stacked: tfjs.Tensor | null = null;
             optimizer.minimize(
               () => {

@@ -43,7 +43,7 @@ function chain(layers: { type: string; params: Params }[], activation = 'tanh'):
     { from: { node: 'lv', port: 'output' }, to: { node: 'kl', port: 'logVar' } },
     { from: { node: 'kl', port: 'loss' }, to: { node: 'objective', port: 'losses' } },
   );
-  return { format: 'wirelab.graph', version: 1, name: 'layers', nodes, edges, training: { ...DEFAULT_TRAINING, optimizer: 'sgd', learningRate: 0, batchSize: 64 } };
+  return { format: 'wirelab.graph', version: 2, name: 'layers', nodes, edges, training: { ...DEFAULT_TRAINING, optimizer: 'sgd', learningRate: 0, batchSize: 64 } };
 }
 
 const conv = (type: string, kernelSize: number, strides: number, padding: string, activation = 'relu', filters = 4) => ({ type, params: { filters, kernelSize, strides, padding, activation, useBias: true } });

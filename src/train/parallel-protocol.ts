@@ -1,0 +1,30 @@
+// Messages between data-parallel training's main thread (parallel.ts) and its workers (parallel-worker.ts).
+import type { GraphDocument, ParamValue } from '../graph/document';
+
+/** What a worker is started with (`workerData`). */
+export interface WorkerSetup {
+  doc: GraphDocument;
+  /** The tfjs backend the main thread trains on ('wasm' or 'cpu'). */
+  backend: string;
+  /** The worker module's URL (parallel-worker-boot.mjs imports it). */
+  entry: string;
+}
+
+export type ToWorker = {
+  type: 'step';
+  id: number;
+  /** Every weight, flat, in `program.variables` order. */
+  weights: Float32Array<ArrayBuffer>;
+  /** The shard's images as floats, and their shape [n, ...image]. */
+  images: Float32Array<ArrayBuffer>;
+  shape: [number, number, number, number];
+  /** The shard's class labels (the losses and metrics that read them: cross-entropy, accuracy). */
+  labels: Int32Array<ArrayBuffer>;
+  /** Live params (β) set since training began: [node, param, value]. */
+  params: [string, string, ParamValue][];
+};
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; sizes: number[] }
+  | { type: 'shard'; id: number; losses: Float32Array<ArrayBuffer>; grads: Float32Array<ArrayBuffer> }
+  | { type: 'error'; message: string };

@@ -1,0 +1,37 @@
+// A worker thread of data-parallel training (src/train/parallel.ts): its own tfjs instance on its
+// own core, the same compiled program; per step it takes the current weights and a shard of the
+// batch and returns the shard's losses and gradient. It never updates weights itself.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { useNodeBackend, type NodeBackendName } from '../compile/backend-node';
+import { compile } from '../compile/compile';
+import { assignFlat, flatten, shardGradients, variableSizes } from './shard';
+import type { FromWorker, ToWorker, WorkerSetup } from './parallel-protocol';
+
+const port = parentPort!;
+const setup = workerData as WorkerSetup;
+
+try {
+  await useNodeBackend(tf, setup.backend as NodeBackendName);
+  const program = compile(setup.doc, tf);
+  port.on('message', (message: ToWorker) => {
+    if (message.type !== 'step') return;
+    try {
+      for (const [nodeId, name, value] of message.params) program.setParam(nodeId, name, value);
+      assignFlat(tf, program, message.weights);
+      const batch = { image: tf.tensor4d(message.images, message.shape), label: tf.tensor1d(message.labels, 'int32') };
+      const result = shardGradients(tf, program, batch);
+      tf.dispose([batch.image, batch.label]);
+      const grads = flatten(result.grads);
+      const losses = Float32Array.from(result.losses.dataSync());
+      tf.dispose([result.losses, ...result.grads]);
+      const reply: FromWorker = { type: 'shard', id: message.id, losses, grads };
+      port.postMessage(reply, [grads.buffer, losses.buffer]);
+    } catch (e) {
+      port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromWorker);
+    }
+  });
+  port.postMessage({ type: 'ready', backend: tf.getBackend(), sizes: variableSizes(program) } satisfies FromWorker);
+} catch (e) {
+  port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromWorker);
+}
