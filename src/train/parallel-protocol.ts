@@ -6,6 +6,8 @@ export interface WorkerSetup {
   doc: GraphDocument;
   /** The tfjs backend the main thread trains on ('wasm' or 'cpu'). */
   backend: string;
+  /** Seeds the worker's own noise (Sampling's ε): each thread draws different noise for its shard. */
+  seed: number;
   /** The worker module's URL (parallel-worker-boot.mjs imports it). */
   entry: string;
 }

@@ -13,7 +13,7 @@ const setup = workerData as WorkerSetup;
 
 try {
   await useNodeBackend(tf, setup.backend as NodeBackendName);
-  const program = compile(setup.doc, tf);
+  const program = compile(setup.doc, tf, { seed: setup.seed });
   port.on('message', (message: ToWorker) => {
     if (message.type !== 'step') return;
     try {

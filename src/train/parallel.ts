@@ -96,8 +96,9 @@ class ShardWorker {
 /** Starts `threads − 1` worker threads on the main thread's backend and waits until each has compiled the program. */
 export async function startDataParallel({ tf, program, threads }: DataParallelOptions): Promise<DataParallel> {
   if (!Number.isInteger(threads) || threads < 2) throw new Error(`Data-parallel training needs 2 threads or more, got ${threads}.`);
-  const setup: WorkerSetup = { doc: program.doc, backend: tf.getBackend(), entry: workerEntry };
-  const workers = Array.from({ length: threads - 1 }, () => new ShardWorker(setup));
+  const setup: WorkerSetup = { doc: program.doc, backend: tf.getBackend(), entry: workerEntry, seed: 0 };
+  // The same seed in every thread would give every shard the same ε rows: correlated noise.
+  const workers = Array.from({ length: threads - 1 }, (_, k) => new ShardWorker({ ...setup, seed: (program.doc.training.seed + 7919 * (k + 1)) >>> 0 }));
   try {
     const sizes = await Promise.all(workers.map((w) => w.ready));
     const mine = variableSizes(program).join();
