@@ -53,6 +53,11 @@ export interface TrainOptions {
    * so on a GPU a few steps between reads keep it busy; a NaN then rolls back to the last read.
    */
   readEvery?: number;
+  /**
+   * The optimizer to step with, owned by the caller (who may have restored its state with
+   * setWeights() and saves it with getWeights()); by default one is made from the settings.
+   */
+  optimizer?: tfjs.Optimizer;
 }
 
 export interface TrainRun {
@@ -103,7 +108,7 @@ export function train(options: TrainOptions): TrainRun {
   let pendingLr: number | null = null;
 
   const done = (async (): Promise<TrainResult> => {
-    const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
+    const optimizer = options.optimizer ?? createOptimizer(tf, settings.optimizer, settings.learningRate);
     const vars = program.variables;
     // The weights at the last step whose loss was read and found finite; restored if a loss goes NaN.
     const good = tf.tidy(() => vars.map((v) => tf.variable(v.clone(), false)));
@@ -224,7 +229,7 @@ export function train(options: TrainOptions): TrainRun {
       next?.dispose();
       pending.forEach((p) => p.values.dispose());
       good.forEach((g) => g.dispose());
-      optimizer.dispose();
+      if (!options.optimizer) optimizer.dispose();
     }
   })();
 
