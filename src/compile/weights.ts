@@ -16,10 +16,13 @@ export interface SavedModel {
   weights: ArrayBuffer;
 }
 
+/** A tensor with its name, as tfjs's Optimizer.getWeights() gives them. */
+export type NamedTensor = Awaited<ReturnType<tfjs.Optimizer['getWeights']>>[number];
+
 /** What saving and restoring need of an optimizer: tfjs's Optimizer API. */
 export interface OptimizerWithState {
-  getWeights(): Promise<tfjs.NamedTensor[]>;
-  setWeights(weights: tfjs.NamedTensor[]): Promise<void>;
+  getWeights(): Promise<NamedTensor[]>;
+  setWeights(weights: NamedTensor[]): Promise<void>;
 }
 
 /** The program's weights; with `optimizer`, its state too (`name` is the optimizer's, e.g. 'rmsprop'). */
@@ -78,7 +81,7 @@ export function loadWeights(tf: Tf, program: Program, saved: SavedModel): void {
  * to this compile's variables. Null, with the reason, when there is none or it does not fit; the
  * caller disposes the tensors once set.
  */
-export function savedOptimizerState(tf: Tf, program: Program, saved: SavedModel, optimizer: string): { state: tfjs.NamedTensor[] | null; reason: string | null } {
+export function savedOptimizerState(tf: Tf, program: Program, saved: SavedModel, optimizer: string): { state: NamedTensor[] | null; reason: string | null } {
   const specs = saved.json.weightsManifest.flatMap((g) => g.weights);
   if (!specs.some(isOptimizerEntry)) return { state: null, reason: 'the saved weights have no optimizer state' };
   if (saved.json.optimizer !== optimizer) return { state: null, reason: `the optimizer state saved is ${saved.json.optimizer ?? 'of an unknown optimizer'}'s, not ${optimizer}'s` };
@@ -95,7 +98,7 @@ export function savedOptimizerState(tf: Tf, program: Program, saved: SavedModel,
   if (!iter) return fail('the optimizer state has no step count');
   const weights = program.namedWeights();
   const byVariable = new Map(weights.map((w) => [w.variable.name, w.name]));
-  const state: tfjs.NamedTensor[] = [{ name: 'iter', tensor: iter }];
+  const state: NamedTensor[] = [{ name: 'iter', tensor: iter }];
   used.add('iter');
   const kinds: string[] = [];
   for (const s of own) {
