@@ -40,6 +40,16 @@ export interface BackendInfo {
   suggest: BackendName | null;
   /** The conv-gradient self-test, when one ran: how long it took. */
   selfTestMs: number | null;
+  /** Why this backend: "wasm: 0.8 s/step vs webgl 2.1 s/step", "your choice", … */
+  reason?: string;
+  /** The measured trial that decided the automatic choice, fastest first (when two or more qualified). */
+  trial?: BackendTrial[];
+}
+
+/** A backend's time for the trial step (a small conv net's forward and backward pass). */
+export interface BackendTrial {
+  name: BackendName;
+  msPerStep: number;
 }
 
 export interface MemoryInfo {

@@ -68,6 +68,28 @@ describe('the app never locks', () => {
   }, 300_000);
 });
 
+describe('the automatic backend', () => {
+  it('is not WebGPU on a software fallback adapter (this machine has no GPU), and the panel says why; a chosen backend persists', async () => {
+    await withApp({}, async ({ page }) => {
+      await fillSettings(page, { limit: 8, batch: 8, epochs: 1 });
+      await page.getByTestId('train-start').click();
+      await waitPhase(page, 'done', 180_000);
+      const backend = (await page.getByTestId('backend').innerText()).trim();
+      expect(backend).not.toBe('webgpu');
+      expect(['webgl', 'wasm']).toContain(backend);
+      expect(await page.getByTestId('backend-skipped').innerText()).toMatch(/webgpu \(the WebGPU adapter is a software fallback/);
+      const why = await page.getByTestId('backend-reason').innerText();
+      expect(why).toMatch(new RegExp(`^Why: (${backend}: [\\d.]+ m?s/step vs|the only backend)`));
+
+      // The user's choice holds across a reload.
+      await page.getByTestId('backend-choice').selectOption('cpu');
+      await page.reload();
+      await page.getByTestId('train-start').waitFor();
+      expect(await page.getByTestId('backend-choice').inputValue()).toBe('cpu');
+    });
+  }, 300_000);
+});
+
 describe('continuing a run', () => {
   it('keeps the chart, its β marker and the loss level (the optimizer state is restored)', async () => {
     await withApp({ query: '?backend=wasm' }, async ({ page }) => {
