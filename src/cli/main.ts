@@ -1,6 +1,6 @@
 // The Wirelab command line: the same core as the app, in Node.
 //   summary <graph.json> [--json]
-//   train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm] [--out DIR]
+//   train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm] [--out DIR] [--from MODEL_DIR]
 // Exit codes: 0 done; 1 invalid graph or data (one line per diagnostic); 2 bad usage.
 import { analyze } from '../graph/analyze';
 import type { Diagnostic } from '../graph/parse';
@@ -8,7 +8,7 @@ import { CliError, formatDiagnostics, parseArgs, readGraph } from './args';
 import { summaryJson, summaryText } from './summary';
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, { summary: [], train: ['epochs', 'limit', 'batch-size', 'seed', 'backend', 'out'] });
+  const args = parseArgs(argv, { summary: [], train: ['epochs', 'limit', 'batch-size', 'seed', 'backend', 'out', 'from'] });
   const doc = await readGraph(args.file);
   if (args.command === 'summary') {
     const analysis = analyze(doc);
