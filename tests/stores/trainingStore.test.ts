@@ -188,12 +188,14 @@ describe('training store', () => {
         { step: 1, losses: { total: 300 } },
         { step: 8, losses: { total: 123.5 } },
       ],
-    } as Parameters<WeightsStorage['put']>[0]);
+      markers: [{ step: 5, text: 'β 10 → 4 (beta)', kind: 'param' }],
+    });
     const training = useTrainingStore();
     await training.loadingSaved;
     expect(training.saved?.steps).toBe(8);
     expect(training.latest?.total).toBe(123.5);
     expect(training.history.map((h) => h.step)).toEqual([1, 8]);
+    expect(training.markers).toEqual([{ step: 5, text: 'β 10 → 4 (beta)', kind: 'param' }]);
     expect(training.terms).toEqual(['reconstruction_loss', 'β·kl_loss']);
     await training.forgetWeights();
     expect(await storage.get(key)).toBeNull();
