@@ -1,13 +1,13 @@
 // `cli train`: compile the graph, train it on the real data in Node, write metrics (with the latent
 // metrics each epoch), the latent means of the test images, the plots as PNG and the weights.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { compile, tooBigToTrain } from '../compile/compile';
 import { backendMemoryLimit } from '../graph/memory';
 import { fastestNodeBackend, useNodeBackend } from '../compile/backend-node';
-import { saveWeights } from '../compile/weights';
+import { loadWeights, savedOptimizerState, saveWeights, type SavedModel } from '../compile/weights';
 import { TRAINING_LIMITS, type GraphDocument } from '../graph/document';
 import { imageTensor, take, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
@@ -15,7 +15,7 @@ import type { LatentMetrics } from '../train/plot-types';
 import { evaluate } from '../train/evaluate';
 import { computePlots } from '../train/plots';
 import { renderPlot } from '../train/render';
-import { train, type EpochReport, type StepReport } from '../train/train';
+import { createOptimizer, train, type EpochReport, type StepReport } from '../train/train';
 import { startDataParallel } from '../train/parallel';
 import { CliError, intFlag } from './args';
 import { encodePng } from './png';
@@ -47,6 +47,10 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   if (tooBig) throw new CliError(tooBig, 1);
 
   const program = compile(doc, tf, { seed: settings.seed });
+  // The optimizer is ours, so its state (RMSprop's and Adam's accumulators) is saved with the weights.
+  const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
+  const from = flags.get('from');
+  if (typeof from === 'string') await continueFrom(from, program, optimizer, settings.optimizer);
   let data: Dataset;
   try {
     if (settings.dataset === 'custom' && !own) throw new Error('This graph trains on your own images; give them with --data PATH.');
@@ -72,6 +76,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     data: images,
     settings,
     step: parallel?.step,
+    optimizer,
     onStep: progress.step,
     onEpoch: async (e) => {
       epochs.push(e);
@@ -100,7 +105,8 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   }
   if (await writeLatent(program, data, path.join(out, 'latent.csv'))) written.push('latent.csv');
   written.push(...(await writePlots(program, doc, data, out)));
-  const saved = await saveWeights(tf, program);
+  const saved = await saveWeights(tf, program, { name: settings.optimizer, state: optimizer });
+  optimizer.dispose();
   await mkdir(path.join(out, 'model'), { recursive: true });
   await writeFile(path.join(out, 'model', 'model.json'), JSON.stringify(saved.json));
   await writeFile(path.join(out, 'model', 'weights.bin'), new Uint8Array(saved.weights));
@@ -109,6 +115,26 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     `Done: ${result.steps} steps, loss ${first?.toFixed(2) ?? '?'} → ${result.last?.total.toFixed(2) ?? '?'}. Wrote ${out}/: ${[...written, 'model/'].join(', ')}.`,
   );
   program.dispose();
+}
+
+/** `--from DIR`: a model/ folder (this CLI's, or the app's download): its weights, and the optimizer's state when it has it. */
+async function continueFrom(dir: string, program: ReturnType<typeof compile>, optimizer: ReturnType<typeof createOptimizer>, optimizerName: string): Promise<void> {
+  let saved: SavedModel;
+  try {
+    const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as SavedModel['json'];
+    const bin = await readFile(path.join(dir, 'weights.bin'));
+    saved = { json, weights: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer };
+    if (!Array.isArray(json.weightsManifest)) throw new Error('model.json has no weightsManifest');
+    loadWeights(tf, program, saved);
+  } catch (e) {
+    throw new CliError(`--from ${dir}: ${(e as Error).message}`, 1);
+  }
+  const { state, reason } = savedOptimizerState(tf, program, saved, optimizerName);
+  if (state) {
+    await optimizer.setWeights(state);
+    state.forEach((s) => s.tensor.dispose());
+  }
+  console.error(`Continuing from ${dir}${state ? ', with the optimizer’s state' : ` (the optimizer starts afresh: ${reason})`}.`);
 }
 
 /** μ of every test image with its label and class name; false (nothing written) when the graph has no latent mean. */

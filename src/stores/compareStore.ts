@@ -2,15 +2,18 @@
 // with the same settings, subset and seed, in a worker of their own (so the graph on screen, its
 // run and its saved weights are left alone), and keep each run's loss history, last plots and
 // latent metrics to show side by side. The worker is let go when both runs are over.
+// Each run is a request of its own (WorkerClient): a message belongs to the run whose request id it
+// carries, never to whichever run was started last.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { presets } from '../../presets';
 import type { GraphDocument, TrainingSettings } from '../graph/document';
 import { openText } from '../graph/open';
-import { readFromWorker, type FromWorker, type RunSettings, type WorkerPort } from '../worker/protocol';
+import { WorkerClient, type Outcome } from '../worker/client';
+import type { FromWorker, RunSettings } from '../worker/protocol';
 import { presetDocument, useGraphStore } from './graphStore';
 import { emptyPlotSet, foldPlots, type PlotSet } from './plotsStore';
-import { trainingEnvironment, useTrainingStore } from './trainingStore';
+import { STOP_WAIT_MS, trainingEnvironment, useTrainingStore } from './trainingStore';
 
 /** Where a compared graph comes from: the graph on screen, a preset by file name, or an opened file. */
 export type CompareSource = { kind: 'current' } | { kind: 'preset'; file: string } | { kind: 'file'; name: string; doc: GraphDocument };
@@ -60,13 +63,16 @@ export const useCompareStore = defineStore('compare', () => {
   const running = ref(false);
   /** Steps per run at most (tests). */
   let maxSteps: number | undefined;
-  let worker: WorkerPort | null = null;
+  let client: WorkerClient | null = null;
+  /** Which run each start request is (by request id), and the requests answered. */
+  let runOf = new Map<number, number>();
+  let endedRuns = new Set<number>();
+  /** The run on now, by index. */
   let current = 0;
-  /** The run just started: messages belong to it from its first 'phase' on (the previous run's last plots come before). */
-  let next: number | null = null;
   /** The last run is done: its last plots follow, then the worker is let go. */
   let finishing = false;
   let stopping = false;
+  let stopTimer: ReturnType<typeof setTimeout> | null = null;
 
   function titleOf(s: CompareSource): string {
     if (s.kind === 'current') return `This graph (${graph.doc.name})`;
@@ -103,12 +109,11 @@ export const useCompareStore = defineStore('compare', () => {
   }
 
   function startRun(i: number) {
-    if (!runs.value || !worker) return;
-    if (i === 0) current = 0;
-    else next = i;
+    if (!runs.value || !client) return;
+    current = i;
     const doc = JSON.parse(JSON.stringify(docOf(sources.value[i]))) as GraphDocument;
     update(i, { phase: 'running', detail: 'starting' });
-    worker.postMessage({
+    const { id, reply } = client.request({
       type: 'start',
       doc,
       settings: runSettings(doc),
@@ -118,23 +123,38 @@ export const useCompareStore = defineStore('compare', () => {
       persist: false,
       maxSteps,
     });
+    runOf.set(id, i);
+    void reply.then((outcome) => ended(i, outcome));
   }
 
   function finish() {
     finishing = false;
     running.value = false;
-    worker?.terminate();
-    worker = null;
+    if (stopTimer !== null) clearTimeout(stopTimer);
+    stopTimer = null;
+    client?.dispose();
+    client = null;
   }
 
-  function receive(msg: FromWorker) {
-    if (msg.type === 'phase' && next !== null) {
-      current = next;
-      next = null;
+  /** A run's one answer: done (then the next run, or the last plots), an error, or none. */
+  function ended(i: number, outcome: Outcome<'start'>) {
+    if (!running.value || endedRuns.has(outcome.re)) return;
+    endedRuns.add(outcome.re);
+    if (outcome.type === 'done') {
+      update(i, { phase: outcome.result.status === 'failed' ? 'failed' : outcome.result.status, detail: outcome.result.message ?? null });
+      if (outcome.result.status === 'done' && i === 0 && !stopping) startRun(1);
+      else finishing = true;
+      return;
     }
-    const i = current;
-    const run = runs.value?.[i];
-    if (!run) return;
+    update(i, { phase: stopping ? 'stopped' : 'failed', detail: outcome.message });
+    finish();
+  }
+
+  /** Messages of either run, by the run their request id names. */
+  function receive(msg: FromWorker) {
+    const i = runOf.get(msg.re);
+    const run = i === undefined ? undefined : runs.value?.[i];
+    if (i === undefined || !run) return;
     switch (msg.type) {
       case 'phase':
         update(i, { detail: msg.detail ? `${msg.phase}: ${msg.detail}` : msg.phase });
@@ -155,16 +175,13 @@ export const useCompareStore = defineStore('compare', () => {
       }
       case 'plots':
         update(i, { plots: foldPlots(run.plots, msg) });
-        if (finishing && next === null) finish();
+        // The last run's last plots: both runs are over.
+        if (finishing && i === current) finish();
         return;
       case 'done':
-        update(i, { phase: msg.result.status === 'failed' ? 'failed' : msg.result.status, detail: msg.result.message ?? null });
-        if (msg.result.status === 'done' && i === 0 && !stopping) startRun(1);
-        else finishing = true;
-        return;
       case 'error':
-        update(i, { phase: 'failed', detail: msg.message });
-        finish();
+        // At once (the reply's promise would come a microtask later): the next run starts now.
+        ended(i, msg);
         return;
       default:
         return;
@@ -177,27 +194,32 @@ export const useCompareStore = defineStore('compare', () => {
     maxSteps = opts.maxSteps;
     stopping = false;
     finishing = false;
-    next = null;
+    runOf = new Map();
+    endedRuns = new Set();
     runs.value = [newRun(titleOf(sources.value[0])), newRun(titleOf(sources.value[1]))];
-    const w = trainingEnvironment().createWorker();
-    w.addEventListener('message', (e: MessageEvent) => {
-      const msg = readFromWorker(e.data);
-      if (msg && w === worker) receive(msg);
+    const c = new WorkerClient(trainingEnvironment().createWorker, 'the compare worker');
+    c.listen((msg) => {
+      if (c === client) receive(msg);
     });
-    w.addEventListener('error', (e: ErrorEvent) => {
-      if (w === worker) receive({ type: 'error', message: `The compare worker failed: ${e.message || 'unknown error'}` });
-    });
-    worker = w;
+    client = c;
     running.value = true;
     startRun(0);
   }
 
+  /** Stop both runs; a worker that does not end its run within STOP_WAIT_MS is let go. */
   function stop() {
-    if (!running.value || !runs.value) return;
+    if (!running.value || !runs.value || stopping) return;
     stopping = true;
-    worker?.postMessage({ type: 'stop' });
+    client?.request({ type: 'stop' });
     // The second run, if it has not begun, will not.
     if (current === 0) update(1, { phase: 'stopped', detail: 'not run' });
+    const at = current;
+    stopTimer = setTimeout(() => {
+      stopTimer = null;
+      if (!running.value || runs.value?.[at].phase !== 'running') return;
+      update(at, { phase: 'stopped', detail: `the worker did not stop within ${STOP_WAIT_MS / 1000} s, so it was let go` });
+      finish();
+    }, STOP_WAIT_MS);
   }
 
   /** Which run separates the classes better (by k-NN accuracy), once both have metrics. */

@@ -6,7 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import type { DatasetName } from '../graph/document';
 import type { LatentMetrics, Plot } from '../train/plot-types';
-import type { FromWorker } from '../worker/protocol';
+import type { Report } from '../worker/protocol';
 import { useGraphStore } from './graphStore';
 import { useTrainingStore } from './trainingStore';
 
@@ -34,7 +34,7 @@ export interface PlotSet {
 export const emptyPlotSet = (): PlotSet => ({ byNode: {}, metrics: null, step: 0, key: null, skipped: [] });
 
 /** Folds a 'plots' message into a plot set; metrics are kept from before when this drawing did not measure them. */
-export function foldPlots(prev: PlotSet, msg: Extract<FromWorker, { type: 'plots' }>): PlotSet {
+export function foldPlots(prev: PlotSet, msg: Extract<Report, { type: 'plots' }>): PlotSet {
   const sameGraph = prev.key === (msg.key ?? null);
   const byNode: Record<string, Plot> = sameGraph ? { ...prev.byNode } : {};
   for (const p of msg.plots) byNode[p.nodeId] = p;

@@ -1,26 +1,30 @@
 // The training run as the page sees it: its phase, progress, the loss history per step and epoch,
 // markers where β or the learning rate changed, the backend and memory. The worker does the work;
-// this store sends it the graph document and commands, and folds its messages into state.
-// While a run is on, it guards the graph store: structural edits wait ("Stop training first"),
-// while live params (β) and the learning rate are forwarded to the worker.
+// this store sends it the graph document and commands through one WorkerClient (request ids, one
+// answer per request), and folds the messages of its own run — and only those — into state.
+// While a run is on (its start request has not been answered), it guards the graph store:
+// structural edits wait ("Stop training first"), while live params (β) and the learning rate are
+// forwarded to the worker. Stop always ends the run within STOP_WAIT_MS: a worker that does not
+// answer is replaced, and the weights it last saved are kept.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import { nodeType } from '../../nodes';
 import type { GraphDocument, ParamValue, TrainingSettings } from '../graph/document';
 import type { EpochReport, Losses, StepReport, TrainResult } from '../train/train';
-import type { LatentMetrics, Plot } from '../train/plot-types';
+import { WorkerClient, type Outcome } from '../worker/client';
 import {
+  BACKENDS,
   backendFromQuery,
-  readFromWorker,
   type BackendInfo,
   type BackendRequest,
   type FromWorker,
+  type Marker,
   type MemoryInfo,
   type ModelFiles,
   type SavedProgress,
   type WorkerPort,
 } from '../worker/protocol';
-import { hasIndexedDb, indexedDbWeights, memoryWeights, structureOf, weightsKey, type SavedRecord, type WeightsStorage } from '../worker/saved-weights';
+import { hasIndexedDb, indexedDbWeights, memoryWeights, structureOf, weightsKey, type WeightsStorage } from '../worker/saved-weights';
 import { useGraphStore } from './graphStore';
 import { useUiStore } from './uiStore';
 
@@ -34,12 +38,10 @@ export interface HistoryPoint {
   losses: Losses;
 }
 
-export interface Marker {
-  /** The first step the change applies to. */
-  step: number;
-  text: string;
-  kind: 'param' | 'learning-rate';
-}
+export type { Marker };
+
+/** How long Stop waits for the run to end before it replaces the worker. */
+export const STOP_WAIT_MS = 2000;
 
 export interface Progress {
   epoch: number;
@@ -62,6 +64,8 @@ export interface TrainingEnvironment {
   baseUrl: string;
   /** location.search: `?backend=` forces a backend. */
   search: string;
+  /** Where the user's choice of backend is kept across reloads (localStorage). */
+  prefs: Pick<Storage, 'getItem' | 'setItem'> | null;
 }
 
 function defaultEnvironment(): TrainingEnvironment {
@@ -70,7 +74,23 @@ function defaultEnvironment(): TrainingEnvironment {
     storage: hasIndexedDb() ? indexedDbWeights : memoryWeights(),
     baseUrl: import.meta.env?.BASE_URL ?? '/',
     search: typeof location === 'undefined' ? '' : location.search,
+    prefs: typeof localStorage === 'undefined' ? null : localStorage,
   };
+}
+
+const BACKEND_PREF = 'wirelab.backend';
+
+/** `?backend=` first; else the choice the user made last time; else auto. */
+function initialBackend(env: TrainingEnvironment): BackendRequest {
+  const fromQuery = backendFromQuery(env.search);
+  if (fromQuery !== 'auto') return fromQuery;
+  let kept: string | null = null;
+  try {
+    kept = env.prefs?.getItem(BACKEND_PREF) ?? null;
+  } catch {
+    kept = null;
+  }
+  return (BACKENDS as readonly string[]).includes(kept ?? '') ? (kept as BackendRequest) : 'auto';
 }
 
 let overrides: Partial<TrainingEnvironment> = {};
@@ -111,18 +131,23 @@ export function editProblemWhileTraining(current: GraphDocument, next: GraphDocu
 
 const formatValue = (v: ParamValue): string => (typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v));
 
+/** A plain copy (no Vue proxies) for postMessage. */
+const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
 export const useTrainingStore = defineStore('training', () => {
   const env: TrainingEnvironment = { ...defaultEnvironment(), ...overrides };
   const graph = useGraphStore();
   const ui = useUiStore();
+  /** The page's training worker, shared with the plots store. */
+  const client = new WorkerClient(env.createWorker, 'the training worker');
 
   const phase = ref<TrainingPhase>('idle');
   const phaseDetail = ref<string | null>(null);
-  const backendRequest = ref<BackendRequest>(backendFromQuery(env.search));
+  const backendRequest = ref<BackendRequest>(initialBackend(env));
   const backend = shallowRef<BackendInfo | null>(null);
   const memory = shallowRef<MemoryInfo | null>(null);
   const terms = ref<string[]>([]);
-  /** Every step's losses, oldest first; mutated in place — watch `revision`. */
+  /** Every step's losses, oldest first, over continued runs; mutated in place — watch `revision`. */
   const history = shallowRef<HistoryPoint[]>([]);
   const epochs = shallowRef<EpochReport[]>([]);
   const markers = ref<Marker[]>([]);
@@ -132,42 +157,32 @@ export const useTrainingStore = defineStore('training', () => {
   const message = ref<string | null>(null);
   const result = shallowRef<TrainResult | null>(null);
   const saved = shallowRef<SavedProgress | null>(null);
-  const plots = shallowRef<Plot[]>([]);
-  const latentMetrics = shallowRef<LatentMetrics | null>(null);
   const images = ref(0);
+  /** The request id of the run on now (its start), or null: a run is on exactly while its start is unanswered. */
+  const runId = ref<number | null>(null);
 
-  const active = computed(() => ACTIVE.has(phase.value));
-  const running = computed(() => phase.value === 'training' || phase.value === 'paused' || phase.value === 'saving');
-  const paused = computed(() => phase.value === 'paused');
+  const active = computed(() => runId.value !== null);
+  const running = computed(() => active.value && (phase.value === 'training' || phase.value === 'paused' || phase.value === 'saving'));
+  const paused = computed(() => active.value && phase.value === 'paused');
   const key = computed(() => weightsKey(graph.doc));
 
-  let worker: WorkerPort | null = null;
   let runStartStep = 0;
   let runStartMs = 0;
   /** The live params the worker has, to send only changes. */
   let sentLive = new Map<string, ParamValue>();
-  let waiting: { resolve: (m: FromWorker) => void; types: FromWorker['type'][] } | null = null;
-  /** Others who read the worker's messages (the plots store). */
-  const listeners = new Set<(m: FromWorker) => void>();
-  function onMessage(listener: (m: FromWorker) => void): () => void {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  }
+  let stopTimer: ReturnType<typeof setTimeout> | null = null;
 
-  function ensureWorker(): WorkerPort {
-    if (worker) return worker;
-    const w = env.createWorker();
-    w.addEventListener('message', (e: MessageEvent) => {
-      const msg = readFromWorker(e.data);
-      if (msg) receive(msg);
-    });
-    w.addEventListener('error', (e: ErrorEvent) => {
-      receive({ type: 'error', message: `The training worker failed: ${e.message || 'unknown error'}` });
-      worker?.terminate();
-      worker = null;
-    });
-    worker = w;
-    return w;
+  // Messages of any request: the backend chosen, and notices, are shown whichever request caused them.
+  client.listen((msg) => {
+    if (msg.type === 'backend') {
+      backend.value = msg.info;
+      if (msg.info.advice) ui.notify('info', msg.info.advice);
+    } else if (msg.type === 'notice') ui.notify(msg.level === 'warning' ? 'error' : 'info', msg.text);
+  });
+
+  /** Hear every message from the worker (the plots store). */
+  function onMessage(listener: (m: FromWorker) => void): () => void {
+    return client.listen(listener);
   }
 
   function resetRun() {
@@ -181,18 +196,17 @@ export const useTrainingStore = defineStore('training', () => {
     revision.value++;
   }
 
-  function receive(msg: FromWorker) {
-    listeners.forEach((l) => l(msg));
-    if (waiting?.types.includes(msg.type)) {
-      const w = waiting;
-      waiting = null;
-      w.resolve(msg);
-    }
+  /** Keep the chart up to `step` (a continued run goes on from there). */
+  function trimTo(step: number) {
+    history.value = history.value.filter((h) => h.step <= step);
+    markers.value = markers.value.filter((m) => m.step <= step + 1);
+    revision.value++;
+  }
+
+  /** A message of the run on now. */
+  function receiveRun(msg: FromWorker) {
+    if (msg.re !== runId.value) return;
     switch (msg.type) {
-      case 'backend':
-        backend.value = msg.info;
-        if (msg.info.advice) ui.notify('info', msg.info.advice);
-        return;
       case 'phase':
         phase.value = msg.phase;
         phaseDetail.value = msg.detail ?? null;
@@ -202,7 +216,9 @@ export const useTrainingStore = defineStore('training', () => {
         images.value = msg.images;
         runStartStep = msg.resumedFrom?.steps ?? 0;
         runStartMs = Date.now();
-        if (!msg.resumedFrom) {
+        // The chart goes on from the saved step; a run from scratch starts it again.
+        if (msg.resumedFrom) trimTo(msg.resumedFrom.steps);
+        else {
           history.value = [];
           epochs.value = [];
           markers.value = markers.value.filter((m) => m.step <= 1);
@@ -210,7 +226,7 @@ export const useTrainingStore = defineStore('training', () => {
         }
         progress.value = {
           epoch: (msg.resumedFrom?.epochs ?? 0) + 1,
-          epochs: (msg.resumedFrom?.epochs ?? 0) + Math.ceil((msg.totalSteps - 0) / Math.max(1, msg.stepsPerEpoch)),
+          epochs: (msg.resumedFrom?.epochs ?? 0) + Math.ceil(msg.totalSteps / Math.max(1, msg.stepsPerEpoch)),
           step: runStartStep,
           totalSteps: runStartStep + msg.totalSteps,
           stepInEpoch: 0,
@@ -232,39 +248,40 @@ export const useTrainingStore = defineStore('training', () => {
       case 'saved':
         saved.value = msg.progress;
         return;
-      case 'plots':
-        plots.value = msg.plots;
-        latentMetrics.value = msg.metrics;
-        return;
-      case 'notice':
-        ui.notify(msg.level === 'warning' ? 'error' : 'info', msg.text);
-        return;
       case 'done':
-        result.value = msg.result;
-        phase.value = msg.result.status;
-        if (msg.result.status === 'failed') {
-          message.value = msg.result.message ?? 'Training failed.';
-          ui.notify('error', message.value);
-        }
-        return;
       case 'error':
-        phase.value = 'error';
-        message.value = msg.message;
-        ui.notify('error', msg.message.split('\n')[0], msg.message.split('\n').slice(1));
+        // At once, not a microtask later: the panel and the edit guard change with the message.
+        finishRun(msg.re, msg);
         return;
-      case 'ownData':
-        // The document describes the images (their shape and classes); the images stay in the worker.
-        graph.dispatch({ type: 'setTraining', settings: { dataset: 'custom', custom: msg.info } });
-        ui.notify('info', `Opened ${msg.images.toLocaleString('en-US')} images of ${msg.info.shape.join('×')} in ${msg.info.classNames.length} classes from ${msg.info.name}.`);
-        return;
-      case 'ownDataError':
-        ui.notify('error', msg.message);
-        return;
-      case 'model':
-      case 'imported':
-      case 'image':
+      default:
         return;
     }
+  }
+
+  /** The run's one answer: done, an error, or none (the worker failed or was replaced). */
+  function finishRun(id: number, outcome: Outcome<'start'>) {
+    if (id !== runId.value) return;
+    runId.value = null;
+    if (stopTimer !== null) clearTimeout(stopTimer);
+    stopTimer = null;
+    if (outcome.type === 'done') {
+      result.value = outcome.result;
+      phase.value = outcome.result.status;
+      if (outcome.result.status === 'failed') {
+        message.value = outcome.result.message ?? 'Training failed.';
+        ui.notify('error', message.value);
+      }
+      return;
+    }
+    phase.value = 'error';
+    message.value = outcome.message;
+    ui.notify('error', outcome.message.split('\n')[0], outcome.message.split('\n').slice(1));
+    if (outcome.type === 'no-answer') void keepSaved();
+  }
+
+  /** Messages as if from the worker's run (tests): folds one message of the run on now. */
+  function receive(msg: FromWorker) {
+    receiveRun(msg);
   }
 
   function addSteps(steps: StepReport[]) {
@@ -293,37 +310,84 @@ export const useTrainingStore = defineStore('training', () => {
     return { ...graph.doc.training };
   }
 
-  /** Start training the current graph; continues from its saved weights unless `fresh`. */
+  /** Start training the current graph; continues from its saved weights (and keeps the chart) unless `fresh`. */
   function start(opts: { fresh?: boolean; maxSteps?: number } = {}) {
     if (active.value) return;
-    resetRun();
-    if (!opts.fresh && saved.value) restoreHistory();
+    if (opts.fresh) resetRun();
+    else {
+      // Continue: the chart keeps its steps and markers; 'started' trims them to the saved step.
+      if (!history.value.length && historyFromSaved.length) restoreHistory();
+      result.value = null;
+      message.value = null;
+    }
     phase.value = 'starting';
+    phaseDetail.value = null;
     const doc = graph.doc;
     sentLive = new Map([...liveParams(doc)].map(([k, v]) => [k, v.value]));
-    ensureWorker().postMessage({
-      type: 'start',
-      doc: JSON.parse(JSON.stringify(doc)) as GraphDocument,
-      settings: settings(),
-      backend: backendRequest.value,
-      baseUrl: env.baseUrl,
-      resume: !opts.fresh,
-      maxSteps: opts.maxSteps,
-    });
     runStartMs = Date.now();
+    const { id, reply } = client.request(
+      {
+        type: 'start',
+        doc: plain(doc),
+        settings: settings(),
+        backend: backendRequest.value,
+        baseUrl: env.baseUrl,
+        resume: !opts.fresh,
+        maxSteps: opts.maxSteps,
+        markers: plain(markers.value),
+      },
+      { onMessage: receiveRun },
+    );
+    runId.value = id;
+    void reply.then((outcome) => finishRun(id, outcome));
   }
 
   function pause() {
-    if (phase.value !== 'training') return;
-    worker?.postMessage({ type: 'pause' });
+    if (!active.value || phase.value !== 'training') return;
+    client.request({ type: 'pause' });
   }
   function resume() {
-    if (phase.value !== 'paused') return;
-    worker?.postMessage({ type: 'resume' });
+    if (!active.value || phase.value !== 'paused') return;
+    client.request({ type: 'resume' });
   }
+
+  /**
+   * Stop the run, whatever it is doing: the worker ends it after the current step. If the run has
+   * not ended within STOP_WAIT_MS (a long shader compile, a hung device), the worker is replaced;
+   * the weights it saved last (at the last epoch) are kept, and the panel says so.
+   */
   function stop() {
-    if (!active.value) return;
-    worker?.postMessage({ type: 'stop' });
+    const id = runId.value;
+    if (id === null || stopTimer !== null) return;
+    client.request({ type: 'stop' });
+    stopTimer = setTimeout(() => {
+      stopTimer = null;
+      if (runId.value !== id) return;
+      runId.value = null;
+      client.restart('Training was stopped: the worker was replaced.');
+      phase.value = 'stopped';
+      message.value = `The worker did not stop within ${STOP_WAIT_MS / 1000} s, so it was replaced.`;
+      void keepSaved().then(() => {
+        const at = saved.value;
+        message.value = `${message.value} ${at ? `The weights saved at step ${at.steps} (epoch ${at.epochs}) are kept: Train continues from there.` : 'No weights were saved yet: Train starts afresh.'}`;
+        ui.notify('info', message.value);
+      });
+    }, STOP_WAIT_MS);
+  }
+
+  /** After the worker was replaced: what is saved is where the chart and the next run go on from. */
+  async function keepSaved() {
+    let record = null;
+    try {
+      record = await env.storage.get(key.value);
+    } catch {
+      record = null;
+    }
+    if (active.value) return;
+    saved.value = record?.progress ?? null;
+    historyFromSaved = record?.history ?? [];
+    trimTo(record?.progress.steps ?? 0);
+    progress.value = null;
   }
 
   const nextStep = () => (progress.value?.step ?? 0) + 1;
@@ -334,9 +398,9 @@ export const useTrainingStore = defineStore('training', () => {
     const before = graph.doc.training.learningRate;
     if (lr === before) return;
     graph.dispatch({ type: 'setTraining', settings: { learningRate: lr } }, { coalesce: 'training:learningRate' });
-    if (running.value || phase.value === 'starting') {
-      worker?.postMessage({ type: 'setLearningRate', learningRate: lr });
+    if (active.value) {
       addMarker({ step: nextStep(), text: `lr ${formatValue(before)} → ${formatValue(lr)}`, kind: 'learning-rate' });
+      client.request({ type: 'setLearningRate', learningRate: lr, markers: plain(markers.value) });
     }
   }
 
@@ -354,14 +418,14 @@ export const useTrainingStore = defineStore('training', () => {
   watch(
     () => graph.doc,
     (doc) => {
-      if (!active.value || !worker) return;
+      if (!active.value) return;
       for (const [k, p] of liveParams(doc)) {
         const before = sentLive.get(k);
         if (before === undefined || before === p.value) continue;
         sentLive.set(k, p.value);
-        worker.postMessage({ type: 'setParam', nodeId: p.nodeId, name: p.name, value: p.value });
         const node = doc.nodes.find((n) => n.id === p.nodeId);
         addMarker({ step: nextStep(), text: `${p.label} ${formatValue(before)} → ${formatValue(p.value)} (${node?.label ?? p.nodeId})`, kind: 'param' });
+        client.request({ type: 'setParam', nodeId: p.nodeId, name: p.name, value: p.value, markers: plain(markers.value) });
       }
     },
   );
@@ -378,9 +442,9 @@ export const useTrainingStore = defineStore('training', () => {
   let historyFromSaved: HistoryPoint[] = [];
   async function refreshSaved() {
     const k = key.value;
-    let record: (SavedRecord & { history?: HistoryPoint[] }) | null = null;
+    let record = null;
     try {
-      record = (await env.storage.get(k)) as (SavedRecord & { history?: HistoryPoint[] }) | null;
+      record = await env.storage.get(k);
     } catch {
       record = null;
     }
@@ -389,6 +453,7 @@ export const useTrainingStore = defineStore('training', () => {
     historyFromSaved = record?.history ?? [];
     if (phase.value === 'idle' && record) {
       restoreHistory();
+      markers.value = record.markers ?? [];
       latest.value = record.progress.losses;
       terms.value = record.progress.losses ? Object.keys(record.progress.losses).filter((n) => n !== 'total') : [];
       progress.value = null;
@@ -407,17 +472,10 @@ export const useTrainingStore = defineStore('training', () => {
     }
   });
 
-  function request<T extends FromWorker['type']>(types: T[], send: () => void): Promise<Extract<FromWorker, { type: T }>> {
-    return new Promise((resolve) => {
-      waiting = { resolve: resolve as (m: FromWorker) => void, types: [...types, 'error'] as FromWorker['type'][] };
-      send();
-    });
-  }
-
-  /** The trained model in tfjs's format (model.json + weights.bin), or a reason there is none. */
+  /** The trained model in tfjs's format (model.json + weights.bin, with the optimizer's state), or a reason there is none. */
   async function exportModel(): Promise<{ files: ModelFiles | null; message?: string }> {
-    const reply = await request(['model'], () => ensureWorker().postMessage({ type: 'export', doc: JSON.parse(JSON.stringify(graph.doc)) as GraphDocument }));
-    if (reply.type !== 'model') return { files: null, message: (reply as { message?: string }).message ?? 'Export failed.' };
+    const reply = await client.request({ type: 'export', doc: plain(graph.doc) }, { timeoutMs: 60_000 }).reply;
+    if (reply.type !== 'model') return { files: null, message: reply.message };
     return { files: reply.files, message: reply.message };
   }
 
@@ -430,10 +488,8 @@ export const useTrainingStore = defineStore('training', () => {
       graph.replaceDocument(json.graph);
       doc = graph.doc;
     }
-    const reply = await request(['imported'], () =>
-      ensureWorker().postMessage({ type: 'import', doc: JSON.parse(JSON.stringify(doc)) as GraphDocument, files, backend: backendRequest.value }),
-    );
-    if (reply.type !== 'imported') return { ok: false, message: (reply as { message?: string }).message ?? 'Loading failed.' };
+    const reply = await client.request({ type: 'import', doc: plain(doc), files, backend: backendRequest.value }, { timeoutMs: 180_000 }).reply;
+    if (reply.type !== 'imported') return { ok: false, message: reply.message };
     if (reply.ok) {
       resetRun();
       phase.value = 'idle';
@@ -455,28 +511,43 @@ export const useTrainingStore = defineStore('training', () => {
   /** Ask for the plots of the graph on screen, drawn from its saved weights (after a reload or a load); none while a run is on. */
   function requestPlots() {
     if (active.value) return;
-    const doc = JSON.parse(JSON.stringify(graph.doc)) as GraphDocument;
-    ensureWorker().postMessage({ type: 'plots', doc, dataset: doc.training.dataset, backend: backendRequest.value, baseUrl: env.baseUrl });
+    const doc = plain(graph.doc);
+    void client
+      .request({ type: 'plots', doc, dataset: doc.training.dataset, backend: backendRequest.value, baseUrl: env.baseUrl }, { timeoutMs: 300_000 })
+      .reply.then((r) => {
+        if (r.type === 'error') ui.notify('error', `The plots could not be drawn: ${r.message}`);
+      });
   }
 
-  /** Ask for a test image (a scatter point's, on hover): the reply is an 'image' message. */
+  /** Ask for a test image (a scatter point's, on hover): it comes as an 'image' message. */
   function requestImage(dataset: GraphDocument['training']['dataset'], index: number) {
-    ensureWorker().postMessage({ type: 'image', dataset, index, baseUrl: env.baseUrl });
+    client.request({ type: 'image', dataset, index, baseUrl: env.baseUrl }, { timeoutMs: 60_000 });
   }
 
   /** Opens the user's own images in the worker (a folder's files with their paths, a zip, or IDX files); the reply sets the dataset. */
   function openData(name: string, files: { path: string; file: Blob }[]) {
-    ensureWorker().postMessage({ type: 'openData', name, files });
+    void client.request({ type: 'openData', name, files }, { timeoutMs: 300_000 }).reply.then((r) => {
+      if (r.type === 'ownData') {
+        // The document describes the images (their shape and classes); the images stay in the worker.
+        graph.dispatch({ type: 'setTraining', settings: { dataset: 'custom', custom: r.info } });
+        ui.notify('info', `Opened ${r.images.toLocaleString('en-US')} images of ${r.info.shape.join('×')} in ${r.info.classNames.length} classes from ${r.info.name}.`);
+      } else ui.notify('error', r.message);
+    });
   }
 
-  /** Use another backend from the next run on (the "try wasm" offer). */
+  /** Use another backend from the next run on (the "try wasm" offer, the backend menu); kept across reloads. */
   function useBackend(name: BackendRequest) {
     backendRequest.value = name;
+    try {
+      env.prefs?.setItem(BACKEND_PREF, name);
+    } catch {
+      // Storage full or denied: the choice holds until the page closes.
+    }
   }
 
   function dispose() {
-    worker?.terminate();
-    worker = null;
+    if (stopTimer !== null) clearTimeout(stopTimer);
+    client.dispose();
     graph.setEditGuard(null);
   }
 
@@ -499,8 +570,6 @@ export const useTrainingStore = defineStore('training', () => {
     message,
     result,
     saved,
-    plots,
-    latentMetrics,
     images,
     key,
     loadingSaved,

@@ -58,6 +58,11 @@ export interface TrainOptions {
    * [total, ...terms, ...metrics] as one tensor (data-parallel training over worker threads: src/train/parallel.ts).
    */
   step?: (batch: { image: tfjs.Tensor4D; label: tfjs.Tensor1D }, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
+  /**
+   * The optimizer to step with, owned by the caller (who may have restored its state with
+   * setWeights() and saves it with getWeights()); by default one is made from the settings.
+   */
+  optimizer?: tfjs.Optimizer;
 }
 
 export interface TrainRun {
@@ -108,7 +113,7 @@ export function train(options: TrainOptions): TrainRun {
   let pendingLr: number | null = null;
 
   const done = (async (): Promise<TrainResult> => {
-    const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
+    const optimizer = options.optimizer ?? createOptimizer(tf, settings.optimizer, settings.learningRate);
     const vars = program.variables;
     // The weights and the non-trainable state (moving averages) at the last step whose loss was read
     // and found finite; restored if a loss goes NaN.
@@ -233,7 +238,7 @@ export function train(options: TrainOptions): TrainRun {
       next?.label.dispose();
       pending.forEach((p) => p.values.dispose());
       good.forEach((g) => g.dispose());
-      optimizer.dispose();
+      if (!options.optimizer) optimizer.dispose();
     }
   })();
 

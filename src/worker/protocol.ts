@@ -40,6 +40,16 @@ export interface BackendInfo {
   suggest: BackendName | null;
   /** The conv-gradient self-test, when one ran: how long it took. */
   selfTestMs: number | null;
+  /** Why this backend: "wasm: 0.8 s/step vs webgl 2.1 s/step", "your choice", … */
+  reason?: string;
+  /** The measured trial that decided the automatic choice, fastest first (when two or more qualified). */
+  trial?: BackendTrial[];
+}
+
+/** A backend's time for the trial step (a small conv net's forward and backward pass). */
+export interface BackendTrial {
+  name: BackendName;
+  msPerStep: number;
 }
 
 export interface MemoryInfo {
@@ -57,9 +67,18 @@ export interface ModelFiles {
 
 export type RunSettings = Pick<TrainingSettings, 'dataset' | 'optimizer' | 'learningRate' | 'batchSize' | 'epochs' | 'seed' | 'limit'>;
 
+/** A mark on the loss chart where β or the learning rate changed; saved with the weights. */
+export interface Marker {
+  /** The first step the change applies to. */
+  step: number;
+  text: string;
+  kind: 'param' | 'learning-rate';
+}
+
 // ---- page → worker ----------------------------------------------------------------------------
 
-export type ToWorker =
+/** What the page asks of the worker. Sent as a ToWorker, with a request id. */
+export type Command =
   | {
       type: 'start';
       doc: GraphDocument;
@@ -73,13 +92,16 @@ export type ToWorker =
       maxSteps?: number;
       /** Save the weights to this browser's storage (default true; false for compare runs, which must not overwrite the graph's own). */
       persist?: boolean;
+      /** The chart's markers so far, saved with the weights. */
+      markers?: Marker[];
     }
   | { type: 'pause' }
   | { type: 'resume' }
+  /** Stop the run, or the run being started. */
   | { type: 'stop' }
-  /** A live param (β) changed in the editor; takes effect at the next step. */
-  | { type: 'setParam'; nodeId: string; name: string; value: ParamValue }
-  | { type: 'setLearningRate'; learningRate: number }
+  /** A live param (β) changed in the editor; takes effect at the next step. `markers`: the chart's markers now. */
+  | { type: 'setParam'; nodeId: string; name: string; value: ParamValue; markers?: Marker[] }
+  | { type: 'setLearningRate'; learningRate: number; markers?: Marker[] }
   /** Reply with 'model': the weights saved for this graph. */
   | { type: 'export'; doc: GraphDocument }
   /** Check these weights against the graph and keep them as its saved weights. */
@@ -91,11 +113,19 @@ export type ToWorker =
   /** The user's own images (IDX files, a zip, or a folder's PNGs with their paths): reply 'ownData' or 'ownDataError'. They stay in this browser. */
   | { type: 'openData'; name: string; files: { path: string; file: Blob }[] };
 
+/**
+ * A command with its request id (a positive integer, new for each request). The worker answers
+ * every request exactly once with a final message (see FINAL) carrying the id as `re`; the
+ * messages a request causes on the way (a run's steps, phases, plots) carry it too.
+ */
+export type ToWorker = Command & { id: number };
+
 // ---- worker → page ----------------------------------------------------------------------------
 
 export type Phase = 'starting' | 'loading-data' | 'compiling' | 'training' | 'paused' | 'saving';
 
-export type FromWorker =
+/** What the worker tells the page. Sent as a FromWorker, with the id of the request it belongs to. */
+export type Report =
   | { type: 'backend'; info: BackendInfo }
   | { type: 'phase'; phase: Phase; detail?: string }
   /** The run began: the loss terms by label, and the steps it will take. */
@@ -128,7 +158,19 @@ export type FromWorker =
   | { type: 'done'; result: TrainResult }
   | { type: 'model'; files: ModelFiles | null; message?: string }
   | { type: 'imported'; ok: boolean; message: string; progress?: SavedProgress }
+  /** The final answer to a request that has no other (pause, stop, plots, image, …). */
+  | { type: 'ack' }
   | { type: 'error'; message: string };
+
+/** `re`: the id of the request this message belongs to (0: none, such as a worker that failed to load). */
+export type FromWorker = Report & { re: number };
+
+/** The messages that end a request: exactly one per request. */
+export const FINAL: ReadonlySet<FromWorker['type']> = new Set<FromWorker['type']>(['done', 'model', 'imported', 'ownData', 'ownDataError', 'ack', 'error']);
+
+/** The final answer each command gets (besides 'error'). */
+export type ReplyType<K extends Command['type']> = K extends 'start' ? 'done' : K extends 'export' ? 'model' : K extends 'import' ? 'imported' : K extends 'openData' ? 'ownData' | 'ownDataError' : 'ack';
+export type Reply<K extends Command['type']> = Extract<FromWorker, { type: ReplyType<K> | 'error' }>;
 
 /** How far the saved weights of a graph got. */
 export interface SavedProgress {
@@ -160,18 +202,20 @@ const FROM_WORKER_TYPES: ReadonlySet<string> = new Set<FromWorker['type']>([
   'image',
   'ownData',
   'ownDataError',
+  'ack',
   'error',
 ]);
-const TO_WORKER_TYPES: ReadonlySet<string> = new Set<ToWorker['type']>(['start', 'pause', 'resume', 'stop', 'setParam', 'setLearningRate', 'export', 'import', 'plots', 'image', 'openData']);
+const TO_WORKER_TYPES: ReadonlySet<string> = new Set<Command['type']>(['start', 'pause', 'resume', 'stop', 'setParam', 'setLearningRate', 'export', 'import', 'plots', 'image', 'openData']);
 
 /** A message from the worker, or null for anything else (a stray message is ignored, not trusted). */
 export function readFromWorker(data: unknown): FromWorker | null {
-  return isObject(data) && typeof data.type === 'string' && FROM_WORKER_TYPES.has(data.type) ? (data as unknown as FromWorker) : null;
+  return isObject(data) && typeof data.type === 'string' && FROM_WORKER_TYPES.has(data.type) && typeof data.re === 'number' ? (data as unknown as FromWorker) : null;
 }
 
 /** A message to the worker, or null for anything else. */
 export function readToWorker(data: unknown): ToWorker | null {
   if (!isObject(data) || typeof data.type !== 'string' || !TO_WORKER_TYPES.has(data.type)) return null;
+  if (!(typeof data.id === 'number' && Number.isInteger(data.id) && data.id > 0)) return null;
   if (data.type === 'setLearningRate' && !(typeof data.learningRate === 'number' && data.learningRate > 0 && Number.isFinite(data.learningRate))) return null;
   if (data.type === 'setParam' && (typeof data.nodeId !== 'string' || typeof data.name !== 'string')) return null;
   if (data.type === 'start' && (!isObject(data.doc) || !isObject(data.settings))) return null;

@@ -4,7 +4,7 @@
 // load) and by the page (to say what is saved). No tfjs here.
 import { nodeType } from '../../nodes';
 import type { GraphDocument, Params } from '../graph/document';
-import type { ModelFiles, SavedProgress } from './protocol';
+import type { Marker, ModelFiles, SavedProgress } from './protocol';
 
 /** A canonical JSON of what decides the weights' names and shapes. */
 export function structureOf(doc: GraphDocument): string {
@@ -50,6 +50,10 @@ export const weightsKey = (doc: GraphDocument): string => `graph-${hashString(st
 export interface SavedRecord {
   progress: SavedProgress;
   files: ModelFiles;
+  /** The loss per step up to the save (thinned when long), for the chart after a reload. */
+  history?: { step: number; losses: Record<string, number> }[];
+  /** The chart's markers (β, learning rate changes) up to the save. */
+  markers?: Marker[];
 }
 
 /** Where records are kept: IndexedDB in the browser, a Map in tests. */

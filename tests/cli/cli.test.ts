@@ -78,6 +78,18 @@ describe('cli train', () => {
     expect(csv).toHaveLength(10001);
     expect(csv[1]).toMatch(/^-?[\d.e-]+,-?[\d.e-]+,9,"Ankle boot"$/);
     expect(await readdir(path.join(out, 'model'))).toEqual(expect.arrayContaining(['model.json', 'weights.bin']));
+    // The optimizer's state is saved with the weights (tfjs's names, group 'optimizer').
+    const model = JSON.parse(await readFile(path.join(out, 'model', 'model.json'), 'utf8'));
+    expect(model.optimizer).toBe('rmsprop');
+    const own = model.weightsManifest[0].weights.filter((w: { group?: string }) => w.group === 'optimizer').map((w: { name: string }) => w.name);
+    expect(own).toEqual(expect.arrayContaining(['iter', 'conv1/kernel/rms', 'conv1/kernel/momentum']));
+    // --from continues from it, optimizer state included.
+    const next = await mkdtemp(path.join(tmpdir(), 'wirelab-run-'));
+    const r2 = await cli('train', 'presets/beta-vae.json', '--epochs', '1', '--limit', '128', '--batch-size', '64', '--from', path.join(out, 'model'), '--out', next);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stderr).toContain(`Continuing from ${path.join(out, 'model')}, with the optimizer’s state.`);
+    const continued = JSON.parse((await readFile(path.join(next, 'metrics.jsonl'), 'utf8')).trim().split('\n')[0]);
+    expect(continued.total).toBeLessThan(epochs[0].total);
     // The latent metrics each epoch, in metrics.jsonl and on the epoch line.
     for (const e of epochs) {
       expect(e.knnAccuracy).toBeGreaterThanOrEqual(0);

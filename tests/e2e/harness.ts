@@ -128,3 +128,54 @@ export async function openApp(browser: Browser, server: Server, opts: { waitForN
   if (opts.waitForNodes !== false) await page.waitForSelector('[data-testid="node"]');
   return { context, page, errors };
 }
+
+export interface PersistentApp extends AppPage {
+  /** Close the browser and delete its profile folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Chromium with a persistent profile in a fresh folder, as people use a browser (storage lives on
+ * disk and survives reloads): some bugs show only there. Its own browser process; BASE_ARGS plus `args`.
+ */
+export async function openPersistentApp(server: Server, opts: { args?: string[]; query?: string } = {}): Promise<PersistentApp> {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(resolve(tmpdir(), 'wirelab-profile-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...BASE_ARGS, ...(opts.args ?? [])],
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(`${server.url}${opts.query ?? ''}`);
+  await page.waitForSelector('[data-testid="node"]');
+  return {
+    context,
+    page,
+    errors,
+    close: async () => {
+      await context.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A server for a whole spec file, without a shared browser (each test opens its own persistent one). */
+export function useServer(): { readonly server: Server } {
+  const env = {} as { server: Server };
+  beforeAll(async () => {
+    env.server = await startServer();
+  });
+  afterAll(async () => {
+    await env.server?.stop();
+  });
+  return env;
+}

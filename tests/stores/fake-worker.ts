@@ -1,5 +1,5 @@
 // Shared by the store tests: a worker port that records what the page sends.
-import type { FromWorker, ToWorker, WorkerPort } from '../../src/worker/protocol';
+import type { Report, ToWorker, WorkerPort } from '../../src/worker/protocol';
 
 export /** A stand-in for the training worker: records what the page sends, and replies on demand. */
 class FakeWorker implements WorkerPort {
@@ -15,8 +15,9 @@ class FakeWorker implements WorkerPort {
   terminate() {
     this.terminated = true;
   }
-  emit(message: FromWorker) {
-    for (const l of this.listeners) l({ data: structuredClone(message) } as MessageEvent);
+  /** Send `message` as the worker would, for request `re` (by default the last start's: the run's). */
+  emit(message: Report, re = this.last('start')?.id ?? 0) {
+    for (const l of this.listeners) l({ data: structuredClone({ ...message, re }) } as MessageEvent);
   }
   last<T extends ToWorker['type']>(type: T): Extract<ToWorker, { type: T }> | undefined {
     return this.sent.filter((m): m is Extract<ToWorker, { type: T }> => m.type === type).pop();

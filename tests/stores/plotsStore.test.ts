@@ -122,16 +122,18 @@ describe('compare store', () => {
     expect(first.type === 'start' && first.doc.nodes.find((n) => n.id === 'beta')?.params.beta).toBe(10);
     w.emit({ type: 'steps', steps: [{ epoch: 1, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 2, losses: { total: 3 }, samplesPerSecond: 1, elapsedMs: 5 }], memory: { numTensors: 1, numBytes: 1, numBytesInGPU: null } });
     w.emit({ type: 'done', result: { status: 'done', steps: 2, epochs: 1 } });
-    // A's last plots come after its 'done' and before B's first message.
-    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.7), step: 2, key: 'a' });
-    w.emit({ type: 'phase', phase: 'loading-data' });
     const second = w.sent[1];
     expect(second.type === 'start' && second.doc.nodes.find((n) => n.id === 'beta')?.params.beta).toBe(0);
+    // A's last plots come after its 'done', even after B's first messages: its request id says whose they are.
+    w.emit({ type: 'phase', phase: 'loading-data' });
+    w.emit({ type: 'steps', steps: [{ epoch: 1, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 2, losses: { total: 4 }, samplesPerSecond: 1, elapsedMs: 5 }], memory: { numTensors: 1, numBytes: 1, numBytesInGPU: null } });
+    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.7), step: 2, key: 'a' }, first.id);
     w.emit({ type: 'done', result: { status: 'done', steps: 2, epochs: 1 } });
     expect(compare.running).toBe(true);
     w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.5), step: 2, key: 'b' });
     expect(compare.runs?.map((r) => r.phase)).toEqual(['done', 'done']);
     expect(compare.runs?.[0].losses).toEqual([{ step: 1, total: 3 }]);
+    expect(compare.runs?.[1].losses).toEqual([{ step: 1, total: 4 }]);
     expect(compare.verdict).toEqual({ better: 0, a: 0.7, b: 0.5 });
     expect(w.terminated).toBe(true);
     expect(compare.running).toBe(false);

@@ -1,8 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import { useGraphStore } from '../../src/stores/graphStore';
-import { configureTraining, editProblemWhileTraining, STOP_FIRST, useTrainingStore } from '../../src/stores/trainingStore';
+import { configureTraining, editProblemWhileTraining, STOP_FIRST, STOP_WAIT_MS, useTrainingStore } from '../../src/stores/trainingStore';
 import { useUiStore } from '../../src/stores/uiStore';
 import { FakeWorker } from './fake-worker';
 import { memoryWeights, weightsKey, type WeightsStorage } from '../../src/worker/saved-weights';
@@ -23,6 +23,7 @@ function setup(search = '') {
     storage,
     baseUrl: '/app/',
     search,
+    prefs: null,
   });
   setActivePinia(createPinia());
 }
@@ -129,7 +130,7 @@ describe('training store', () => {
     fake.emit({ type: 'steps', steps: [step(1, 500), step(2, 450), step(3, 420)], memory });
     expect(graph.setParam('beta', 'beta', 4)).toBe(true);
     await nextTick();
-    expect(fake.last('setParam')).toEqual({ type: 'setParam', nodeId: 'beta', name: 'beta', value: 4 });
+    expect(fake.last('setParam')).toMatchObject({ type: 'setParam', nodeId: 'beta', name: 'beta', value: 4 });
     expect(training.markers).toHaveLength(1);
     expect(training.markers[0]).toMatchObject({ step: 4, kind: 'param' });
     expect(training.markers[0].text).toContain('β 10 → 4');
@@ -151,7 +152,7 @@ describe('training store', () => {
     const graph = useGraphStore();
     fake.emit({ type: 'steps', steps: [step(1, 500)], memory });
     training.setLearningRate(0.01);
-    expect(fake.last('setLearningRate')).toEqual({ type: 'setLearningRate', learningRate: 0.01 });
+    expect(fake.last('setLearningRate')).toMatchObject({ type: 'setLearningRate', learningRate: 0.01 });
     expect(graph.doc.training.learningRate).toBe(0.01);
     expect(training.markers.at(-1)).toMatchObject({ step: 2, kind: 'learning-rate', text: 'lr 0.001 → 0.01' });
     training.setLearningRate(-1);
@@ -187,12 +188,14 @@ describe('training store', () => {
         { step: 1, losses: { total: 300 } },
         { step: 8, losses: { total: 123.5 } },
       ],
-    } as Parameters<WeightsStorage['put']>[0]);
+      markers: [{ step: 5, text: 'β 10 → 4 (beta)', kind: 'param' }],
+    });
     const training = useTrainingStore();
     await training.loadingSaved;
     expect(training.saved?.steps).toBe(8);
     expect(training.latest?.total).toBe(123.5);
     expect(training.history.map((h) => h.step)).toEqual([1, 8]);
+    expect(training.markers).toEqual([{ step: 5, text: 'β 10 → 4 (beta)', kind: 'param' }]);
     expect(training.terms).toEqual(['reconstruction_loss', 'β·kl_loss']);
     await training.forgetWeights();
     expect(await storage.get(key)).toBeNull();
@@ -212,5 +215,97 @@ describe('edits while training', () => {
     expect(editProblemWhileTraining(doc, lr)).toBeNull();
     expect(editProblemWhileTraining(doc, { ...doc, edges: doc.edges.slice(1) })).toContain(STOP_FIRST);
     expect(editProblemWhileTraining(doc, { ...doc, training: { ...doc.training, batchSize: 3 } })).toContain(STOP_FIRST);
+  });
+});
+
+describe('the panel never locks', () => {
+  it('after a reload with saved weights, drawing them (the worker chooses a backend) leaves the panel usable', async () => {
+    const graph = useGraphStore();
+    const key = weightsKey(graph.doc);
+    await storage.put({ progress: { key, steps: 2, epochs: 1, losses: { total: 300 }, savedAt: 1, backend: 'wasm' }, files: { json: {}, weights: new ArrayBuffer(4) } });
+    const training = useTrainingStore();
+    await training.loadingSaved;
+    training.requestPlots();
+    const plots = fake.last('plots')!;
+    // What today's worker says while it picks a backend for the drawing: not a run's phase.
+    fake.emit({ type: 'phase', phase: 'starting', detail: 'choosing a backend' }, plots.id);
+    fake.emit({ type: 'ack' }, plots.id);
+    expect(training.phase).toBe('idle');
+    expect(training.active).toBe(false);
+    expect(graph.removeNodes(['dense'])).toBe(true);
+  });
+
+  it('Stop ends the run within STOP_WAIT_MS when the worker does not answer: a fresh worker, the saved epoch kept', async () => {
+    vi.useFakeTimers();
+    try {
+      const graph = useGraphStore();
+      const key = weightsKey(graph.doc);
+      const training = startRun();
+      fake.emit({ type: 'steps', steps: [step(1, 500), step(2, 450), step(3, 420)], memory });
+      await storage.put({ progress: { key, steps: 2, epochs: 1, losses: { total: 450 }, savedAt: 1, backend: 'wasm' }, files: { json: {}, weights: new ArrayBuffer(4) } });
+      training.stop();
+      expect(fake.last('stop')).toBeTruthy();
+      // The worker is busy (a shader compile) and says nothing.
+      vi.advanceTimersByTime(STOP_WAIT_MS + 1);
+      expect(training.phase).toBe('stopped');
+      expect(training.active).toBe(false);
+      expect(fake.terminated).toBe(true);
+      vi.useRealTimers();
+      await new Promise((r) => setTimeout(r, 10));
+      expect(training.saved?.steps).toBe(2);
+      expect(training.message).toMatch(/did not stop within 2 s.*replaced.*step 2 \(epoch 1\)/);
+      // The chart goes back to what is saved; edits and Train work again.
+      expect(training.history.map((h) => h.step)).toEqual([1, 2]);
+      expect(graph.removeNodes(['dense'])).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('Stop while the run is starting (no step yet) also ends it', () => {
+    vi.useFakeTimers();
+    try {
+      const training = useTrainingStore();
+      training.start();
+      training.stop();
+      vi.advanceTimersByTime(STOP_WAIT_MS + 1);
+      expect(training.phase).toBe('stopped');
+      expect(training.active).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('continuing a run', () => {
+  it('keeps the chart and its markers: the new run goes on from the saved step', async () => {
+    const training = startRun();
+    const graph = useGraphStore();
+    fake.emit({ type: 'steps', steps: [step(1, 500), step(2, 450)], memory });
+    graph.setParam('beta', 'beta', 4);
+    await nextTick();
+    fake.emit({ type: 'steps', steps: [step(3, 420), step(4, 400)], memory });
+    fake.emit({ type: 'done', result: { status: 'stopped', steps: 4, epochs: 0 } });
+    training.start();
+    const start = fake.last('start')!;
+    expect(start.resume).toBe(true);
+    expect(start.markers).toEqual([expect.objectContaining({ step: 3, kind: 'param' })]);
+    fake.emit({ type: 'started', terms: ['reconstruction_loss', 'β·kl_loss'], stepsPerEpoch: 10, totalSteps: 20, images: 100, resumedFrom: { key: 'k', steps: 4, epochs: 0, losses: { total: 400 }, savedAt: 1, backend: 'cpu' } });
+    fake.emit({ type: 'steps', steps: [step(5, 395)], memory });
+    expect(training.history.map((h) => h.step)).toEqual([1, 2, 3, 4, 5]);
+    expect(training.markers).toHaveLength(1);
+  });
+
+  it('keeps the backend the user chose across reloads', () => {
+    const prefs = new Map<string, string>();
+    const store = { getItem: (k: string) => prefs.get(k) ?? null, setItem: (k: string, v: string) => void prefs.set(k, v) };
+    configureTraining({ createWorker: () => fake, storage, baseUrl: '/', search: '', prefs: store });
+    useTrainingStore().useBackend('wasm');
+    setActivePinia(createPinia());
+    expect(useTrainingStore().backendRequest).toBe('wasm');
+    // ?backend= still wins.
+    configureTraining({ createWorker: () => fake, storage, baseUrl: '/', search: '?backend=cpu', prefs: store });
+    setActivePinia(createPinia());
+    expect(useTrainingStore().backendRequest).toBe('cpu');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { presetDocument } from '../../src/stores/graphStore';
 import { backendOrder } from '../../src/worker/backend';
-import { backendFromQuery, readFromWorker, readToWorker, type FromWorker, type ToWorker } from '../../src/worker/protocol';
+import { backendFromQuery, readFromWorker, readToWorker, type FromWorker, type Report, type ToWorker } from '../../src/worker/protocol';
 import { structureOf, weightsKey } from '../../src/worker/saved-weights';
 
 describe('worker protocol', () => {
@@ -17,14 +17,14 @@ describe('worker protocol', () => {
   it('accepts every message to the worker, and survives structured cloning', () => {
     const doc = presetDocument('beta-vae');
     const messages: ToWorker[] = [
-      { type: 'start', doc, settings: doc.training, backend: 'auto', baseUrl: '/', resume: true, maxSteps: 3 },
-      { type: 'pause' },
-      { type: 'resume' },
-      { type: 'stop' },
-      { type: 'setParam', nodeId: 'beta', name: 'beta', value: 4 },
-      { type: 'setLearningRate', learningRate: 0.01 },
-      { type: 'export', doc },
-      { type: 'import', doc, files: { json: {}, weights: new ArrayBuffer(8) }, backend: 'wasm' },
+      { id: 1, type: 'start', doc, settings: doc.training, backend: 'auto', baseUrl: '/', resume: true, maxSteps: 3, markers: [{ step: 3, text: 'β 10 → 4', kind: 'param' }] },
+      { id: 2, type: 'pause' },
+      { id: 3, type: 'resume' },
+      { id: 4, type: 'stop' },
+      { id: 5, type: 'setParam', nodeId: 'beta', name: 'beta', value: 4 },
+      { id: 6, type: 'setLearningRate', learningRate: 0.01 },
+      { id: 7, type: 'export', doc },
+      { id: 8, type: 'import', doc, files: { json: {}, weights: new ArrayBuffer(8) }, backend: 'wasm' },
     ];
     for (const m of messages) expect(readToWorker(structuredClone(m))).toEqual(m);
   });
@@ -33,14 +33,19 @@ describe('worker protocol', () => {
     expect(readToWorker(null)).toBeNull();
     expect(readToWorker('start')).toBeNull();
     expect(readToWorker({ type: 'explode' })).toBeNull();
-    expect(readToWorker({ type: 'setLearningRate', learningRate: -1 })).toBeNull();
-    expect(readToWorker({ type: 'setLearningRate', learningRate: Number.NaN })).toBeNull();
-    expect(readToWorker({ type: 'setParam', nodeId: 3, name: 'beta', value: 1 })).toBeNull();
-    expect(readToWorker({ type: 'start', doc: null, settings: {} })).toBeNull();
+    expect(readToWorker({ id: 1, type: 'setLearningRate', learningRate: -1 })).toBeNull();
+    expect(readToWorker({ id: 1, type: 'setLearningRate', learningRate: Number.NaN })).toBeNull();
+    expect(readToWorker({ id: 1, type: 'setParam', nodeId: 3, name: 'beta', value: 1 })).toBeNull();
+    expect(readToWorker({ id: 1, type: 'start', doc: null, settings: {} })).toBeNull();
+    // Every request carries a positive whole id.
+    expect(readToWorker({ type: 'stop' })).toBeNull();
+    expect(readToWorker({ type: 'stop', id: 0 })).toBeNull();
+    expect(readToWorker({ type: 'stop', id: '3' })).toBeNull();
+    expect(readToWorker({ type: 'stop', id: 3 })).toEqual({ type: 'stop', id: 3 });
   });
 
   it('accepts every message from the worker and ignores strays', () => {
-    const messages: FromWorker[] = [
+    const reports: Report[] = [
       {
         type: 'backend',
         info: { name: 'webgpu', requested: 'auto', adapter: { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: true }, skipped: [], fastConvGradients: false, advice: 'x', suggest: 'wasm', selfTestMs: 12 },
@@ -55,9 +60,13 @@ describe('worker protocol', () => {
       { type: 'done', result: { status: 'failed', steps: 3, epochs: 0, message: 'Step 3: NaN' } },
       { type: 'model', files: null, message: 'none' },
       { type: 'imported', ok: true, message: 'ok' },
+      { type: 'ack' },
       { type: 'error', message: 'bad' },
     ];
+    const messages: FromWorker[] = reports.map((r, i) => ({ ...r, re: i + 1 }));
     for (const m of messages) expect(readFromWorker(structuredClone(m))).toEqual(m);
+    // A message that names no request is not trusted.
+    expect(readFromWorker({ type: 'ack' })).toBeNull();
     expect(readFromWorker({ type: 'webpackOk' })).toBeNull();
     expect(readFromWorker(undefined)).toBeNull();
   });
