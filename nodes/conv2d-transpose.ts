@@ -1,4 +1,4 @@
-import { convLayer, convParamCount, convParams, imageInput, type ConvParams } from './conv2d';
+import { convLayer, convParamCount, convParams, imageInput, kerasConv, type ConvParams } from './conv2d';
 import { defineNode } from './define';
 
 /** Keras's transposed-conv output length: same → n·s, valid → n·s + max(k − s, 0) = (n−1)·s + k when k ≥ s. */
@@ -13,7 +13,7 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
   doc: {
     summary: 'The reverse of a strided convolution: spreads each input pixel through learned filters onto a larger image; the decoder uses it to upsample.',
     formula: 'y_{s i+u,\\, s j+v,\\, f} \\mathrel{+}= W_{u,v,f,c}\\, x_{i,j,c}, \\quad y \\leftarrow \\sigma(y + b)',
-    keras: 'layers.Conv2DTranspose(filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True)',
+    keras: (p) => kerasConv('Conv2DTranspose', p),
     shapes: 'Input (batch, h, w, c) → output (batch, h′, w′, filters); same: h′ = h·s, valid: h′ = (h−1)·s + k.',
   },
   inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],

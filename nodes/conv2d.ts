@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type BuiltNode, type InferResult, type Tensor, type Tf } from './define';
+import { activationParam, defineNode, describeShape, layerNode, paddingParam, py, useBiasParam, type BuiltNode, type InferResult, type Tensor, type Tf } from './define';
 import type { Shape } from '../src/graph/document';
 
 export interface ConvParams {
@@ -20,6 +20,16 @@ export const convParams = {
   activation: activationParam('linear'),
   useBias: useBiasParam,
 } as const;
+
+/** The Keras line of a conv layer with these params: Keras's defaults left out, as the tutorial writes it. */
+export function kerasConv(layer: string, p: ConvParams): string {
+  const args = [String(p.filters), String(p.kernelSize)];
+  if (p.strides !== 1) args.push(`strides=${p.strides}`);
+  if (p.padding !== 'valid') args.push(`padding=${py(p.padding)}`);
+  if (p.activation !== 'linear') args.push(`activation=${py(p.activation)}`);
+  if (!p.useBias) args.push('use_bias=False');
+  return `layers.${layer}(${args.join(', ')})`;
+}
 
 /** Checks that a convolution's input is an image and returns its [height, width, channels]. */
 export function imageInput(label: string, input: Shape | undefined): InferResult | null {
@@ -69,7 +79,7 @@ export const conv2dNode = defineNode<ConvParams>({
   doc: {
     summary: 'Slides small learned filters over the image; each filter detects one local pattern and makes one output channel.',
     formula: 'y_{i,j,f} = \\sigma\\Big(b_f + \\sum_{u,v,c} W_{u,v,c,f}\\, x_{s i+u,\\, s j+v,\\, c}\\Big)',
-    keras: 'layers.Conv2D(filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True)',
+    keras: (p) => kerasConv('Conv2D', p),
     shapes: 'Input (batch, h, w, c) → output (batch, h′, w′, filters); same: h′ = ⌈h/s⌉, valid: h′ = ⌊(h−k)/s⌋+1.',
   },
   inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],
