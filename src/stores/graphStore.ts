@@ -2,7 +2,7 @@
 // Edits are events run through the pure reducer; undo/redo keep whole (immutable) documents;
 // every change is saved to localStorage; shapes, params and diagnostics are a computed analyze(doc).
 import { defineStore } from 'pinia';
-import { computed, shallowRef } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import { nodeType } from '../../nodes';
 import { paramProblem } from '../../nodes/define';
 import { presets } from '../../presets';
@@ -82,9 +82,23 @@ export const useGraphStore = defineStore('graph', () => {
     }
   }
 
+  /** A graph opened from a link, shown but not yet saved over the autosaved one (until the first edit). */
+  const fromLink = ref(false);
+
   function setDoc(next: GraphDocument) {
     doc.value = next;
+    fromLink.value = false;
     save();
+  }
+
+  /** Show a graph from a shared link. The autosaved graph stays as it was until the user edits; Ctrl+Z goes back to it. */
+  function showShared(next: GraphDocument) {
+    past.value = [...past.value.slice(-(UNDO_LIMIT - 1)), doc.value];
+    future.value = [];
+    gesture = null;
+    pastes = 0;
+    doc.value = next;
+    fromLink.value = true;
   }
 
   /**
@@ -165,6 +179,7 @@ export const useGraphStore = defineStore('graph', () => {
     setParam(id, name, value);
     return refusal;
   }
+  const rename = (name: string) => dispatch({ type: 'rename', name }, { coalesce: 'rename' });
   const setLabel = (id: string, label: string | undefined) => dispatch({ type: 'setLabel', id, label }, { coalesce: `label:${id}` });
 
   function replaceDocument(next: GraphDocument) {
@@ -214,6 +229,9 @@ export const useGraphStore = defineStore('graph', () => {
 
   return {
     doc,
+    fromLink,
+    showShared,
+    rename,
     analysis,
     canUndo,
     canRedo,
