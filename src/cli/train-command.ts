@@ -11,10 +11,9 @@ import { take, toFloats, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
 import type { LatentMetrics } from '../train/plot-types';
 import { computePlots } from '../train/plots';
-import { renderPlot } from '../train/render';
 import { train, type EpochReport, type StepReport } from '../train/train';
 import { CliError, intFlag } from './args';
-import { encodePng } from './png';
+import { plotPng } from './plot-canvas';
 
 export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>): Promise<void> {
   const settings = {
@@ -114,8 +113,7 @@ async function writePlots(program: ReturnType<typeof compile>, doc: GraphDocumen
   const files: string[] = [];
   for (const plot of plots) {
     const file = plots.filter((p) => p.kind === plot.kind).length > 1 ? `${plot.kind}-${plot.nodeId}.png` : `${plot.kind}.png`;
-    const img = renderPlot(plot);
-    await writeFile(path.join(out, file), encodePng(img.width, img.height, img.rgba));
+    await writeFile(path.join(out, file), await plotPng(plot));
     files.push(file);
   }
   return files;

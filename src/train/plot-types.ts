@@ -1,11 +1,12 @@
 // What the output nodes draw, as plain data: computed where tfjs runs (the worker, the CLI),
 // and only these pixels and points cross to the page.
 
-/** A grey image, row-major, values 0–255. */
+/** An image, row-major, values 0–255: grey (one channel, the default), RGB or RGBA, interleaved. */
 export interface GreyImage {
   width: number;
   height: number;
   pixels: Uint8ClampedArray;
+  channels?: number;
 }
 
 export interface LatentGridPlot {
