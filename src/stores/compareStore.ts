@@ -1,12 +1,15 @@
-// Compare runs: train two graphs (by default the β = 10 and the β = 0 presets) one after the other
-// with the same settings, subset and seed, in a worker of their own (so the graph on screen, its
-// run and its saved weights are left alone), and keep each run's loss history, last plots and
-// latent metrics to show side by side. The worker is let go when both runs are over.
+// Compare runs: train two graphs (by default the β = 10 and the β = 0 presets) with the same
+// settings and subset, each with COMPARE_SEEDS seeds (A, B, A, B, …: seed, seed + 1, …), in a worker
+// of their own (so the graph on screen, its run and its saved weights are left alone), and keep
+// each side's latest loss history, plots and latent metrics to show side by side, and every
+// finished seed's numbers for the verdict (a winner only beyond the run-to-run spread). The worker
+// is let go when every run is over.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { presets } from '../../presets';
 import type { GraphDocument, TrainingSettings } from '../graph/document';
 import { openText } from '../graph/open';
+import { COMPARE_SEEDS, verdict as verdictOf, type Verdict } from '../train/compare-verdict';
 import { readFromWorker, type FromWorker, type RunSettings, type WorkerPort } from '../worker/protocol';
 import { presetDocument, useGraphStore } from './graphStore';
 import { emptyPlotSet, foldPlots, type PlotSet } from './plotsStore';
@@ -17,9 +20,21 @@ export type CompareSource = { kind: 'current' } | { kind: 'preset'; file: string
 
 export type CompareRunPhase = 'waiting' | 'running' | 'done' | 'stopped' | 'failed';
 
+/** What one finished seed of a side measured. */
+export interface SeedResult {
+  seed: number;
+  knnAccuracy: number | null;
+  /** The KL summed over latent dimensions (null for a graph without log σ²). */
+  klSum: number | null;
+  lastLoss: number | null;
+}
+
 export interface CompareRun {
   title: string;
   phase: CompareRunPhase;
+  /** Which of the side's seeds runs now (0-based), and the finished seeds' numbers. */
+  seedIndex: number;
+  results: SeedResult[];
   detail: string | null;
   step: number;
   totalSteps: number;
@@ -36,9 +51,14 @@ export interface CompareSettings {
   batchSize: number;
 }
 
+/** Long enough for the lesson to show (β = 0's μ spreads far wider than β = 10's); three seeds a side. */
+export const DEFAULT_COMPARE: CompareSettings = { limit: 10000, epochs: 2, batchSize: 128 };
+
 const newRun = (title: string): CompareRun => ({
   title,
   phase: 'waiting',
+  seedIndex: 0,
+  results: [],
   detail: null,
   step: 0,
   totalSteps: 0,
@@ -55,15 +75,19 @@ export const useCompareStore = defineStore('compare', () => {
     { kind: 'preset', file: 'beta-vae' },
     { kind: 'preset', file: 'vae-beta0' },
   ]);
-  const settings = ref<CompareSettings>({ limit: 10000, epochs: 2, batchSize: 128 });
+  const settings = ref<CompareSettings>({ ...DEFAULT_COMPARE });
   const runs = shallowRef<[CompareRun, CompareRun] | null>(null);
   const running = ref(false);
   /** Steps per run at most (tests). */
   let maxSteps: number | undefined;
   let worker: WorkerPort | null = null;
+  /** The runs in order: A and B with the first seed, then the second, … */
+  let jobs: { side: 0 | 1; seed: number }[] = [];
   let current = 0;
   /** The run just started: messages belong to it from its first 'phase' on (the previous run's last plots come before). */
   let next: number | null = null;
+  /** The current run is done: the 'plots' message that follows it holds its final metrics. */
+  let resultDue = false;
   /** The last run is done: its last plots follow, then the worker is let go. */
   let finishing = false;
   let stopping = false;
@@ -97,21 +121,22 @@ export const useCompareStore = defineStore('compare', () => {
     runs.value = next;
   }
 
-  function runSettings(doc: GraphDocument): RunSettings {
+  function runSettings(doc: GraphDocument, seedIndex: number): RunSettings {
     const t: TrainingSettings = doc.training;
-    return { dataset: t.dataset, optimizer: t.optimizer, learningRate: t.learningRate, seed: t.seed, ...settings.value };
+    return { dataset: t.dataset, optimizer: t.optimizer, learningRate: t.learningRate, seed: t.seed + seedIndex, ...settings.value };
   }
 
-  function startRun(i: number) {
+  function startRun(job: number) {
     if (!runs.value || !worker) return;
-    if (i === 0) current = 0;
-    else next = i;
-    const doc = JSON.parse(JSON.stringify(docOf(sources.value[i]))) as GraphDocument;
-    update(i, { phase: 'running', detail: 'starting' });
+    if (job === 0) current = 0;
+    else next = job;
+    const { side, seed } = jobs[job];
+    const doc = JSON.parse(JSON.stringify(docOf(sources.value[side]))) as GraphDocument;
+    update(side, { phase: 'running', detail: 'starting', seedIndex: seed, step: 0, losses: [], lastLosses: null });
     worker.postMessage({
       type: 'start',
       doc,
-      settings: runSettings(doc),
+      settings: runSettings(doc, seed),
       backend: training.backendRequest,
       baseUrl: trainingEnvironment().baseUrl,
       resume: false,
@@ -132,7 +157,9 @@ export const useCompareStore = defineStore('compare', () => {
       current = next;
       next = null;
     }
-    const i = current;
+    const job = jobs[current];
+    if (!job) return;
+    const i = job.side;
     const run = runs.value?.[i];
     if (!run) return;
     switch (msg.type) {
@@ -153,15 +180,36 @@ export const useCompareStore = defineStore('compare', () => {
         });
         return;
       }
-      case 'plots':
-        update(i, { plots: foldPlots(run.plots, msg) });
+      case 'plots': {
+        const plots = foldPlots(run.plots, msg);
+        update(i, { plots });
+        if (resultDue) {
+          // The run's last drawing: its metrics are this seed's result.
+          resultDue = false;
+          const kl = plots.metrics?.klPerDim;
+          const result: SeedResult = {
+            seed: job.seed,
+            knnAccuracy: plots.metrics?.knnAccuracy ?? null,
+            klSum: kl?.length ? kl.reduce((a, b) => a + b, 0) : null,
+            lastLoss: run.lastLosses?.total ?? null,
+          };
+          update(i, { results: [...run.results, result] });
+        }
         if (finishing && next === null) finish();
         return;
-      case 'done':
-        update(i, { phase: msg.result.status === 'failed' ? 'failed' : msg.result.status, detail: msg.result.message ?? null });
-        if (msg.result.status === 'done' && i === 0 && !stopping) startRun(1);
+      }
+      case 'done': {
+        const more = msg.result.status === 'done' && !stopping && current + 1 < jobs.length;
+        const sideMore = more && jobs.slice(current + 1).some((j) => j.side === i);
+        resultDue = msg.result.status === 'done';
+        update(i, {
+          phase: sideMore ? 'running' : msg.result.status === 'failed' ? 'failed' : msg.result.status,
+          detail: sideMore ? `seed ${job.seed + 1} of ${COMPARE_SEEDS} done` : msg.result.message ?? null,
+        });
+        if (more) startRun(current + 1);
         else finishing = true;
         return;
+      }
       case 'error':
         update(i, { phase: 'failed', detail: msg.message });
         finish();
@@ -178,6 +226,8 @@ export const useCompareStore = defineStore('compare', () => {
     stopping = false;
     finishing = false;
     next = null;
+    resultDue = false;
+    jobs = Array.from({ length: COMPARE_SEEDS }, (_, seed) => [{ side: 0 as const, seed }, { side: 1 as const, seed }]).flat();
     runs.value = [newRun(titleOf(sources.value[0])), newRun(titleOf(sources.value[1]))];
     const w = trainingEnvironment().createWorker();
     w.addEventListener('message', (e: MessageEvent) => {
@@ -196,18 +246,25 @@ export const useCompareStore = defineStore('compare', () => {
     if (!running.value || !runs.value) return;
     stopping = true;
     worker?.postMessage({ type: 'stop' });
-    // The second run, if it has not begun, will not.
-    if (current === 0) update(1, { phase: 'stopped', detail: 'not run' });
+    // The side not training now will not run again.
+    const now = jobs[current]?.side;
+    for (const side of [0, 1] as const)
+      if (side !== now && (runs.value[side].phase === 'waiting' || runs.value[side].phase === 'running'))
+        update(side, { phase: 'stopped', detail: runs.value[side].results.length ? `${runs.value[side].results.length} of ${COMPARE_SEEDS} seeds run` : 'not run' });
   }
 
-  /** Which run separates the classes better (by k-NN accuracy), once both have metrics. */
-  const verdict = computed(() => {
+  /**
+   * Which side separates the classes better (k-NN accuracy, higher is better) and which keeps μ
+   * closer to the prior (KL summed over dims, lower), over every finished seed: a winner only when
+   * the difference is larger than the run-to-run spread; else too early to tell.
+   */
+  const verdict = computed<{ knn: Verdict; kl: Verdict | null } | null>(() => {
     const r = runs.value;
-    const a = r?.[0].plots.metrics?.knnAccuracy;
-    const b = r?.[1].plots.metrics?.knnAccuracy;
-    if (!r || a === undefined || b === undefined) return null;
-    if (Math.abs(a - b) < 0.005) return { better: null, a, b };
-    return { better: a > b ? 0 : 1, a, b };
+    if (!r) return null;
+    const values = (side: 0 | 1, key: 'knnAccuracy' | 'klSum') => r[side].results.map((x) => x[key]).filter((v): v is number => v !== null);
+    const knn = verdictOf(values(0, 'knnAccuracy'), values(1, 'knnAccuracy'), { higherIsBetter: true });
+    const hasKl = r.some((run) => run.results.some((x) => x.klSum !== null));
+    return { knn, kl: hasKl ? verdictOf(values(0, 'klSum'), values(1, 'klSum'), { higherIsBetter: false }) : null };
   });
 
   function dispose() {
