@@ -264,7 +264,7 @@ export const useCompareStore = defineStore('compare', () => {
     const values = (side: 0 | 1, key: 'knnAccuracy' | 'klSum') => r[side].results.map((x) => x[key]).filter((v): v is number => v !== null);
     const knn = verdictOf(values(0, 'knnAccuracy'), values(1, 'knnAccuracy'), { higherIsBetter: true });
     const hasKl = r.some((run) => run.results.some((x) => x.klSum !== null));
-    return { knn, kl: hasKl ? verdictOf(values(0, 'klSum'), values(1, 'klSum'), { higherIsBetter: false }) : null };
+    return { knn, kl: hasKl ? verdictOf(values(0, 'klSum'), values(1, 'klSum'), { higherIsBetter: false, scale: 'log' }) : null };
   });
 
   function dispose() {

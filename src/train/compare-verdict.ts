@@ -1,48 +1,59 @@
 // Compare runs' verdict: two graphs, each trained with several seeds; a side wins on a measure
 // only when the difference between the two sides' means is larger than the run-to-run spread
 // (the wider of the two sides' ranges over their seeds). Otherwise, or before every seed has run,
-// it is too early to tell.
+// it is too early to tell. A measure that varies by factors (the KL: 0.6 to 2.9 over three seeds
+// of one graph, 6 to 39 of another) is compared on a log scale: means are geometric, the
+// difference and the spread are ratios.
 
 /** Each side is trained this many times, with seeds training.seed, +1, +2. */
 export const COMPARE_SEEDS = 3;
 
-/** One measure over one side's seeds. */
+export type Scale = 'linear' | 'log';
+
+/** One measure over one side's seeds, in the measure's units (a log-scale mean is the geometric mean). */
 export interface SeedSummary {
   n: number;
   mean: number;
   min: number;
   max: number;
-  /** max − min: how much the same graph varies from seed to seed. */
+  /** How much the same graph varies from seed to seed: max − min, or max ÷ min on a log scale. */
   spread: number;
 }
 
-export function summarize(values: readonly number[]): SeedSummary | null {
-  const v = values.filter((x) => Number.isFinite(x));
+const toScale = (v: number, scale: Scale) => (scale === 'log' ? Math.log(v) : v);
+const fromScale = (v: number, scale: Scale) => (scale === 'log' ? Math.exp(v) : v);
+
+export function summarize(values: readonly number[], scale: Scale = 'linear'): SeedSummary | null {
+  const v = values.filter((x) => Number.isFinite(x) && (scale === 'linear' || x > 0));
   if (!v.length) return null;
   const min = Math.min(...v);
   const max = Math.max(...v);
-  return { n: v.length, mean: v.reduce((a, b) => a + b, 0) / v.length, min, max, spread: max - min };
+  const mean = fromScale(v.reduce((a, b) => a + toScale(b, scale), 0) / v.length, scale);
+  return { n: v.length, mean, min, max, spread: scale === 'log' ? max / min : max - min };
 }
 
+/** `difference` and `spread` are in the measure's units on a linear scale, ratios (≥ 1) on a log scale. */
 export type Verdict =
-  | { decided: true; better: 0 | 1; a: SeedSummary; b: SeedSummary; difference: number; spread: number }
-  | { decided: false; why: string; a: SeedSummary | null; b: SeedSummary | null; difference: number | null; spread: number | null };
+  | { decided: true; better: 0 | 1; a: SeedSummary; b: SeedSummary; difference: number; spread: number; scale: Scale }
+  | { decided: false; why: string; a: SeedSummary | null; b: SeedSummary | null; difference: number | null; spread: number | null; scale: Scale };
 
 /**
  * Which side is better on a measure (`higherIsBetter`: k-NN accuracy; not: KL), from every finished
  * seed's value. A winner needs `seeds` values on each side and |mean A − mean B| > max(spread A, spread B).
  */
-export function verdict(a: readonly number[], b: readonly number[], opts: { higherIsBetter: boolean; seeds?: number }): Verdict {
+export function verdict(a: readonly number[], b: readonly number[], opts: { higherIsBetter: boolean; seeds?: number; scale?: Scale }): Verdict {
   const seeds = opts.seeds ?? COMPARE_SEEDS;
-  const sa = summarize(a);
-  const sb = summarize(b);
+  const scale = opts.scale ?? 'linear';
+  const sa = summarize(a, scale);
+  const sb = summarize(b, scale);
+  const gap = (x: SeedSummary, y: SeedSummary) => (scale === 'log' ? Math.max(x.mean, y.mean) / Math.min(x.mean, y.mean) : Math.abs(x.mean - y.mean));
   if (!sa || !sb || sa.n < seeds || sb.n < seeds) {
     const done = Math.min(sa?.n ?? 0, sb?.n ?? 0);
-    return { decided: false, why: `${done} of ${seeds} seeds done on both sides`, a: sa, b: sb, difference: sa && sb ? Math.abs(sa.mean - sb.mean) : null, spread: null };
+    return { decided: false, why: `${done} of ${seeds} seeds done on both sides`, a: sa, b: sb, difference: sa && sb ? gap(sa, sb) : null, spread: null, scale };
   }
-  const difference = Math.abs(sa.mean - sb.mean);
+  const difference = gap(sa, sb);
   const spread = Math.max(sa.spread, sb.spread);
-  if (difference <= spread) return { decided: false, why: 'the difference is within the run-to-run spread', a: sa, b: sb, difference, spread };
+  if (difference <= spread) return { decided: false, why: 'the difference is within the run-to-run spread', a: sa, b: sb, difference, spread, scale };
   const aBetter = opts.higherIsBetter ? sa.mean > sb.mean : sa.mean < sb.mean;
-  return { decided: true, better: aBetter ? 0 : 1, a: sa, b: sb, difference, spread };
+  return { decided: true, better: aBetter ? 0 : 1, a: sa, b: sb, difference, spread, scale };
 }
