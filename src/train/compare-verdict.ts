@@ -48,8 +48,9 @@ export function verdict(a: readonly number[], b: readonly number[], opts: { high
   const sb = summarize(b, scale);
   const gap = (x: SeedSummary, y: SeedSummary) => (scale === 'log' ? Math.max(x.mean, y.mean) / Math.min(x.mean, y.mean) : Math.abs(x.mean - y.mean));
   if (!sa || !sb || sa.n < seeds || sb.n < seeds) {
-    const done = Math.min(sa?.n ?? 0, sb?.n ?? 0);
-    return { decided: false, why: `${done} of ${seeds} seeds done on both sides`, a: sa, b: sb, difference: sa && sb ? gap(sa, sb) : null, spread: null, scale };
+    const [na, nb] = [sa?.n ?? 0, sb?.n ?? 0];
+    const why = na === nb ? `${na} of ${seeds} seeds done on each side` : `${na} of ${seeds} seeds done on A, ${nb} on B`;
+    return { decided: false, why, a: sa, b: sb, difference: sa && sb ? gap(sa, sb) : null, spread: null, scale };
   }
   const difference = gap(sa, sb);
   const spread = Math.max(sa.spread, sb.spread);

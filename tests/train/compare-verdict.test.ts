@@ -30,7 +30,9 @@ describe('the verdict', () => {
   it('is too early to tell until every seed has run on both sides, however large the gap', () => {
     const v = verdict(beta10.kl.slice(0, 1), beta0.kl.slice(0, 1), { higherIsBetter: false, scale: 'log' });
     expect(v.decided).toBe(false);
-    if (!v.decided) expect(v.why).toBe('1 of 3 seeds done on both sides');
+    if (!v.decided) expect(v.why).toBe('1 of 3 seeds done on each side');
+    const w = verdict(beta10.kl, beta0.kl.slice(0, 2), { higherIsBetter: false, scale: 'log' });
+    if (!w.decided) expect(w.why).toBe('3 of 3 seeds done on A, 2 on B');
     expect(verdict(beta10.knn, beta0.knn.slice(0, 2), { higherIsBetter: true }).decided).toBe(false);
   });
 
