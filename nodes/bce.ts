@@ -29,9 +29,26 @@ export const bceNode = defineNode<BceParams>({
   doc: {
     summary:
       'Reconstruction loss: how surprised the model is by each true pixel, treating the predicted pixel as the probability that it is bright.',
-    formula:
-      '\\mathrm{BCE}(x, \\hat x) = -\\big[x \\log \\hat x + (1 - x)\\log(1 - \\hat x)\\big]; \\quad \\text{mean×pixels: } 784 \\cdot \\operatorname{mean}_{b,i}\\,\\mathrm{BCE}',
-    keras: 'loss = tf.reduce_mean(keras.losses.binary_crossentropy(data, reconstruction)) * 28 * 28',
+    formula: (p, inputs) => {
+      const each = '\\mathrm{BCE}(x, \\hat x) = -\\big[x \\log \\hat x + (1 - x)\\log(1 - \\hat x)\\big]';
+      const n = inputs.target ? product(inputs.target) : null;
+      const pixels = inputs.target ? product(inputs.target.slice(0, -1)) : null;
+      const loss =
+        p.reduction === 'mean-x-pixels'
+          ? `\\mathcal L = ${pixels ?? 'h w'} \\cdot \\operatorname{mean}_{b,i}\\,\\mathrm{BCE}(x_{bi}, \\hat x_{bi})`
+          : p.reduction === 'sum'
+            ? `\\mathcal L = \\frac1B \\sum_{b} \\sum_{i=1}^{${n ?? 'n'}} \\mathrm{BCE}(x_{bi}, \\hat x_{bi})`
+            : '\\mathcal L = \\operatorname{mean}_{b,i}\\,\\mathrm{BCE}(x_{bi}, \\hat x_{bi})';
+      return `${each} \\\\[4pt] ${loss}`;
+    },
+    keras: (p, inputs) => {
+      const hw = inputs.target?.length === 3 ? `${inputs.target[0]} * ${inputs.target[1]}` : 'h * w';
+      if (p.reduction === 'mean-x-pixels')
+        return `reconstruction_loss = tf.reduce_mean(keras.losses.binary_crossentropy(data, reconstruction))\nreconstruction_loss *= ${hw}`;
+      if (p.reduction === 'sum')
+        return 'reconstruction_loss = tf.reduce_mean(tf.reduce_sum(keras.backend.binary_crossentropy(data, reconstruction), axis=(1, 2, 3)))';
+      return 'reconstruction_loss = tf.reduce_mean(keras.backend.binary_crossentropy(data, reconstruction))';
+    },
     shapes: 'Inputs target, prediction: the same shape, values in [0, 1] → a scalar loss.',
   },
   inputs: [

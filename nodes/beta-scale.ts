@@ -14,7 +14,7 @@ export const betaScaleNode = defineNode<BetaParams>({
     summary:
       'Multiplies a loss by β. In a β-VAE, β weighs the KL term against reconstruction: β = 0 ignores the prior, a large β gives a smoother but blurrier latent space.',
     formula: '\\mathcal L_\\text{out} = \\beta \\cdot \\mathcal L_\\text{in}',
-    keras: 'total_loss = reconstruction_loss + beta * kl_loss  # beta = 10',
+    keras: (p) => `beta = ${p.beta}\ntotal_loss = reconstruction_loss + beta * kl_loss`,
     shapes: 'A scalar loss → a scalar loss.',
   },
   inputs: [{ name: 'loss', label: 'loss', kind: 'loss' }],

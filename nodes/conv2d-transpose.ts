@@ -1,4 +1,4 @@
-import { convLayer, convParamCount, convParams, convWeights, imageInput, kerasConv, type ConvParams } from './conv2d';
+import { convLayer, convParamCount, convParams, convWeights, imageInput, kerasConv, kerasConvLine, type ConvParams } from './conv2d';
 import { torchActivation } from '../src/export/ops';
 import { defineNode } from './define';
 
@@ -14,7 +14,7 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
   doc: {
     summary: 'The reverse of a strided convolution: spreads each input pixel through learned filters onto a larger image; the decoder uses it to upsample.',
     formula: 'y_{s i+u,\\, s j+v,\\, f} \\mathrel{+}= W_{u,v,f,c}\\, x_{i,j,c}, \\quad y \\leftarrow \\sigma(y + b)',
-    keras: 'layers.Conv2DTranspose(filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True)',
+    keras: (p) => kerasConvLine('Conv2DTranspose', p),
     shapes: 'Input (batch, h, w, c) → output (batch, h′, w′, filters); same: h′ = h·s, valid: h′ = (h−1)·s + k.',
   },
   inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],

@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { activationParam, defineNode, describeShape, layerNode, paddingParam, useBiasParam, type BuiltNode, type InferResult, type Tensor, type Tf } from './define';
+import { activationParam, defineNode, describeShape, layerNode, paddingParam, py, useBiasParam, type BuiltNode, type InferResult, type Tensor, type Tf } from './define';
 import type { Shape } from '../src/graph/document';
 import type { ExportNode, KerasExport } from '../src/export/contract';
 import { kerasActivation, layerConfig, torchActivation } from '../src/export/ops';
@@ -22,6 +22,19 @@ export const convParams = {
   activation: activationParam('linear'),
   useBias: useBiasParam,
 } as const;
+
+/** A conv layer's Keras arguments, Keras's defaults left out, as the tutorial writes them: the teaching text's and the export's. */
+function kerasConvArgs(p: ConvParams): string[] {
+  const args = [String(p.filters), String(p.kernelSize)];
+  if (p.strides !== 1) args.push(`strides=${p.strides}`);
+  if (p.padding !== 'valid') args.push(`padding=${py(p.padding)}`);
+  if (p.activation !== 'linear') args.push(`activation=${py(p.activation)}`);
+  if (!p.useBias) args.push('use_bias=False');
+  return args;
+}
+
+/** The Keras line of a conv layer with these params (the teaching text). */
+export const kerasConvLine = (layer: string, p: ConvParams): string => `layers.${layer}(${kerasConvArgs(p).join(', ')})`;
 
 /** Checks that a convolution's input is an image and returns its [height, width, channels]. */
 export function imageInput(label: string, input: Shape | undefined): InferResult | null {
@@ -68,11 +81,8 @@ export function samePads(n: number, k: number, s: number): [number, number] {
 /** Conv2D and Conv2DTranspose in Keras: the layer call and its tfjs-layers config. */
 export function kerasConv(className: 'Conv2D' | 'Conv2DTranspose', node: ExportNode): KerasExport {
   const p = node.params as ConvParams;
-  const strides = p.strides !== 1 ? `, strides=${p.strides}` : '';
-  const padding = p.padding !== 'valid' ? `, padding="${p.padding}"` : '';
-  const bias = p.useBias ? '' : ', use_bias=False';
   return {
-    outputs: { output: `layers.${className}(${p.filters}, ${p.kernelSize}${strides}${padding}${kerasActivation(p.activation)}${bias}, name="${node.name}")(${node.inputs.input[0]})` },
+    outputs: { output: `layers.${className}(${[...kerasConvArgs(p), `name="${node.name}"`].join(', ')})(${node.inputs.input[0]})` },
     layer: layerConfig(className, node.name, {
       filters: p.filters,
       kernel_size: [p.kernelSize, p.kernelSize],
@@ -105,7 +115,7 @@ export const conv2dNode = defineNode<ConvParams>({
   doc: {
     summary: 'Slides small learned filters over the image; each filter detects one local pattern and makes one output channel.',
     formula: 'y_{i,j,f} = \\sigma\\Big(b_f + \\sum_{u,v,c} W_{u,v,c,f}\\, x_{s i+u,\\, s j+v,\\, c}\\Big)',
-    keras: 'layers.Conv2D(filters, kernel_size, strides=1, padding="valid", activation=None, use_bias=True)',
+    keras: (p) => kerasConvLine('Conv2D', p),
     shapes: 'Input (batch, h, w, c) → output (batch, h′, w′, filters); same: h′ = ⌈h/s⌉, valid: h′ = ⌊(h−k)/s⌋+1.',
   },
   inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],

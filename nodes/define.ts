@@ -35,19 +35,40 @@ export interface IntParam extends ParamBase { kind: 'int'; default: number; min:
 export interface FloatParam extends ParamBase { kind: 'float'; default: number; min: number; max: number; step: number; slider?: boolean }
 export interface SelectParam extends ParamBase { kind: 'select'; default: string; options: { value: string; label: string }[] }
 export interface BoolParam extends ParamBase { kind: 'bool'; default: boolean }
-/** A list of positive ints, such as Reshape's target shape. */
-export interface ShapeParam extends ParamBase { kind: 'shape'; default: number[]; minLength: number; maxLength: number }
+/** A list of positive ints, such as Reshape's target shape; with `inferOne`, one entry may be −1 (Keras's "infer this one"). */
+export interface ShapeParam extends ParamBase { kind: 'shape'; default: number[]; minLength: number; maxLength: number; inferOne?: boolean }
 export type ParamSpec = IntParam | FloatParam | SelectParam | BoolParam | ShapeParam;
 
-export interface NodeDoc {
+/**
+ * Teaching text that may follow the node's own params (defaults filled in) and its input shapes,
+ * so the Keras line of a stride-2 conv says strides=2. A plain string when nothing varies.
+ */
+export type DocText<P extends Params = Params> = string | ((params: P, inputs: Record<string, Shape>) => string);
+
+export interface NodeDoc<P extends Params = Params> {
   /** What it computes, in a sentence a student understands. */
   summary: string;
   /** The formula, in TeX. */
-  formula: string;
-  /** The Keras equivalent, as code. */
-  keras: string;
+  formula: DocText<P>;
+  /** The Keras equivalent, as code, with the node's own values. */
+  keras: DocText<P>;
+  /** What the current params mean in practice (e.g. the KL's reduction and the latent size), or null. */
+  remark?: (params: P, inputs: Record<string, Shape>) => string | null;
   /** Input and output shapes, as tfjs-layers documents them. */
   shapes: string;
+}
+
+/** A doc text for given params (defaults filled in) and input shapes. */
+export function docText<P extends Params>(text: DocText<P>, params: P, inputs: Record<string, Shape> = {}): string {
+  return typeof text === 'string' ? text : text(params, inputs);
+}
+
+/** A value as Python writes it in Keras code: "same", True, (7, 7, 64). */
+export function py(value: ParamValue): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (Array.isArray(value)) return value.length === 1 ? `(${value[0]},)` : `(${value.join(', ')})`;
+  return String(value);
 }
 
 /** A problem with a node, with the way to fix it in the message. */
@@ -174,7 +195,7 @@ export interface NodeDefinition<P extends Params = Params> {
   type: string;
   label: string;
   category: Category;
-  doc: NodeDoc;
+  doc: NodeDoc<P>;
   inputs: PortSpec[];
   outputs: PortSpec[];
   params: Record<keyof P & string, ParamSpec>;
@@ -231,8 +252,9 @@ export function paramProblem(name: string, spec: ParamSpec, value: ParamValue | 
     case 'bool':
       return typeof value === 'boolean' ? null : `${what} must be true or false.`;
     case 'shape':
-      if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v) || v < 1))
-        return `${what} must be a list of positive whole numbers, such as 7, 7, 64.`;
+      if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v) || (v < 1 && !(spec.inferOne && v === -1))))
+        return `${what} must be a list of positive whole numbers, such as 7, 7, 64${spec.inferOne ? ' (one of them may be −1: inferred from the input)' : ''}.`;
+      if (value.filter((v) => v === -1).length > 1) return `${what} may have only one −1 (the dimension inferred from the input), got ${value.join(', ')}.`;
       if (value.length < spec.minLength || value.length > spec.maxLength)
         return `${what} needs ${spec.minLength} to ${spec.maxLength} dimensions, got ${value.length}.`;
       return null;

@@ -1,4 +1,4 @@
-import { activationParam, defineNode, describeShape, layerNode, useBiasParam } from './define';
+import { activationParam, defineNode, describeShape, layerNode, py, useBiasParam } from './define';
 import { kerasActivation, layerConfig, torchActivation } from '../src/export/ops';
 
 export interface DenseParams {
@@ -15,7 +15,7 @@ export const denseNode = defineNode<DenseParams>({
   doc: {
     summary: 'Every output is a weighted sum of every input plus a bias, passed through the activation: a fully connected layer.',
     formula: 'y = \\sigma(x W + b), \\quad W \\in \\mathbb{R}^{n \\times \\text{units}}',
-    keras: 'layers.Dense(units, activation=None, use_bias=True)',
+    keras: (p) => `layers.Dense(${[String(p.units), ...(p.activation !== 'linear' ? [`activation=${py(p.activation)}`] : []), ...(p.useBias ? [] : ['use_bias=False'])].join(', ')})`,
     shapes: 'Input (batch, n) → output (batch, units).',
   },
   inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],

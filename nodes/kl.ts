@@ -1,5 +1,9 @@
 import { defineNode, noWeights } from './define';
 import { sameLatent } from './sampling';
+import type { Shape } from '../src/graph/document';
+
+/** The latent size d, from μ's shape when it is wired. */
+const latentDims = (inputs: Record<string, Shape>): number | null => (inputs.mean?.length === 1 ? inputs.mean[0] : null);
 
 export interface KlParams {
   [k: string]: string;
@@ -13,9 +17,27 @@ export const klNode = defineNode<KlParams>({
   doc: {
     summary:
       'How far the encoder’s distribution N(μ, σ²) is from the standard normal N(0, I). It pulls the latent points towards the origin and keeps the latent space smooth.',
-    formula:
-      '\\mathrm{KL}\\big(\\mathcal N(\\mu, \\sigma^2)\\,\\|\\,\\mathcal N(0, I)\\big) = -\\tfrac12 \\sum_j \\big(1 + \\log\\sigma_j^2 - \\mu_j^2 - \\sigma_j^2\\big)',
-    keras: 'kl = 1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var)\nkl_loss = -0.5 * tf.reduce_mean(kl)',
+    // The whole KL of one image, then the loss as the chosen reduction makes it.
+    formula: (p, inputs) => {
+      const d = latentDims(inputs);
+      const whole = `\\mathrm{KL}_b = \\mathrm{KL}\\big(\\mathcal N(\\mu_b, \\sigma_b^2)\\,\\|\\,\\mathcal N(0, I)\\big) = -\\tfrac12 \\sum_{j=1}^{${d ?? 'd'}} \\big(1 + \\log\\sigma_{bj}^2 - \\mu_{bj}^2 - \\sigma_{bj}^2\\big)`;
+      const loss =
+        p.reduction === 'mean'
+          ? `\\mathcal L_\\text{KL} = \\frac{1}{B \\cdot ${d ?? 'd'}} \\sum_{b=1}^{B} \\sum_{j} (\\dots) = \\frac{1}{${d ?? 'd'}} \\cdot \\frac1B \\sum_b \\mathrm{KL}_b`
+          : `\\mathcal L_\\text{KL} = \\frac1B \\sum_{b=1}^{B} \\mathrm{KL}_b`;
+      return `${whole} \\\\[4pt] ${loss}`;
+    },
+    keras: (p) =>
+      p.reduction === 'mean'
+        ? 'kl_loss = 1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var)\nkl_loss = tf.reduce_mean(kl_loss)  # over the batch and the latent dims\nkl_loss *= -0.5'
+        : 'kl_loss = 1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var)\nkl_loss = tf.reduce_mean(tf.reduce_sum(kl_loss, axis=1))  # sum over latent dims, mean over the batch\nkl_loss *= -0.5',
+    remark: (p, inputs) => {
+      const d = latentDims(inputs);
+      if (p.reduction !== 'mean')
+        return `Summed over the${d ? ` ${d}` : ''} latent dimensions, as the paper writes it: the loss is the whole KL of each image, whatever the latent size.`;
+      const here = d ? `here d = ${d}, so the loss is the KL ÷ ${d}` : 'the loss is the KL ÷ d';
+      return `The mean runs over the latent dimensions too (the tutorial's code): ${here}. Going from 2 to 8 latent dimensions quarters the KL's weight against the reconstruction; β would have to grow 4× to keep the balance.`;
+    },
     shapes: 'Inputs mean, logVar: (batch, d) → a scalar loss.',
   },
   inputs: [

@@ -17,7 +17,9 @@ export const latentGridNode = defineNode<LatentGridParams>({
     summary:
       'Decodes an evenly spaced n×n grid of latent points and tiles the images, showing what the decoder draws at each place in the latent space.',
     formula: 'z_{ij} = \\big(\\text{linspace}(-s, s, n)_j,\\; \\text{linspace}(s, -s, n)_i\\big), \\quad \\text{tile}_{ij} = \\text{decoder}(z_{ij})',
-    keras: 'grid_x = np.linspace(-scale, scale, n)\ngrid_y = np.linspace(-scale, scale, n)[::-1]\nx_decoded = decoder.predict(np.array([[xi, yi]]))',
+    keras: (p) =>
+      `n, scale = ${p.n}, ${Number.isInteger(p.scale) ? p.scale.toFixed(1) : p.scale}\ngrid_x = np.linspace(-scale, scale, n)\ngrid_y = np.linspace(-scale, scale, n)[::-1]\n` +
+      `z = np.zeros(latent_dim); z[${p.dimX}], z[${p.dimY}] = xi, yi  # for each xi in grid_x, yi in grid_y\nx_decoded = decoder.predict(np.array([z]))`,
     shapes: 'Inputs latent: (batch, d), the decoder’s input; image: (batch, h, w, c), its output.',
   },
   inputs: [

@@ -16,7 +16,10 @@ export const latentScatterNode = defineNode<LatentScatterParams>({
   doc: {
     summary: 'Encodes test images and plots each one’s μ, coloured by its class: do similar clothes land near each other?',
     formula: '\\mu(x_i) \\text{ for test images } x_i, \\text{ coloured by } y_i',
-    keras: 'z_mean, _, _ = encoder.predict(x_test)\nplt.scatter(z_mean[:, 0], z_mean[:, 1], c=y_test)',
+    keras: (p) =>
+      p.projection === 'pca'
+        ? `z_mean, _, _ = encoder.predict(x_test[:${p.samples}])\nxy = PCA(n_components=2).fit_transform(z_mean)\nplt.scatter(xy[:, 0], xy[:, 1], c=y_test[:${p.samples}])`
+        : `z_mean, _, _ = encoder.predict(x_test[:${p.samples}])\nplt.scatter(z_mean[:, ${p.dimX}], z_mean[:, ${p.dimY}], c=y_test[:${p.samples}])`,
     shapes: 'Inputs mean: (batch, d); label: (batch,).',
   },
   inputs: [

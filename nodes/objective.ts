@@ -7,7 +7,7 @@ export const objectiveNode = defineNode<Record<string, never>>({
   doc: {
     summary: 'Adds up every loss wired into it. This total is what training minimises; each wired loss is also charted on its own.',
     formula: '\\mathcal L = \\sum_k \\mathcal L_k',
-    keras: 'total_loss = reconstruction_loss + 10 * kl_loss\ngrads = tape.gradient(total_loss, model.trainable_weights)',
+    keras: 'total_loss = reconstruction_loss + beta * kl_loss  # the sum of every wired loss\ngrads = tape.gradient(total_loss, model.trainable_weights)',
     shapes: 'Any number of scalar losses → the scalar total.',
   },
   inputs: [{ name: 'losses', label: 'losses', kind: 'loss', multiple: true }],

@@ -13,7 +13,7 @@ export const reconstructionsNode = defineNode<ReconstructionsParams>({
   doc: {
     summary: 'Shows test images beside what the model rebuilds from them: how much survives the bottleneck.',
     formula: '\\hat x = \\text{decoder}(\\mu(x))',
-    keras: 'z_mean, _, _ = encoder.predict(x_test[:8])\nx_hat = decoder.predict(z_mean)',
+    keras: (p) => `z_mean, _, _ = encoder.predict(x_test[:${p.count}])\nx_hat = decoder.predict(z_mean)`,
     shapes: 'Inputs original and reconstruction: (batch, h, w, c), the same shape.',
   },
   inputs: [

@@ -14,11 +14,10 @@ import { loadDatasetFromDisk } from '../train/data-node';
 import type { LatentMetrics } from '../train/plot-types';
 import { evaluate } from '../train/evaluate';
 import { computePlots } from '../train/plots';
-import { renderPlot } from '../train/render';
 import { createOptimizer, train, type EpochReport, type StepReport } from '../train/train';
 import { startDataParallel } from '../train/parallel';
 import { CliError, intFlag } from './args';
-import { encodePng } from './png';
+import { plotPng } from './plot-canvas';
 
 /** `own`: the user's images from --data (the document then says dataset 'custom'). */
 export async function trainCommand(doc: GraphDocument, flags: Map<string, string | true>, own: Dataset | null = null): Promise<void> {
@@ -167,8 +166,7 @@ async function writePlots(program: ReturnType<typeof compile>, doc: GraphDocumen
   const files: string[] = [];
   for (const plot of plots) {
     const file = plots.filter((p) => p.kind === plot.kind).length > 1 ? `${plot.kind}-${plot.nodeId}.png` : `${plot.kind}.png`;
-    const img = renderPlot(plot);
-    await writeFile(path.join(out, file), encodePng(img.width, img.height, img.rgba));
+    await writeFile(path.join(out, file), await plotPng(plot));
     files.push(file);
   }
   return files;

@@ -1,7 +1,9 @@
-// Compare runs: train two graphs (by default the β = 10 and the β = 0 presets) one after the other
-// with the same settings, subset and seed, in a worker of their own (so the graph on screen, its
-// run and its saved weights are left alone), and keep each run's loss history, last plots and
-// latent metrics to show side by side. The worker is let go when both runs are over.
+// Compare runs: train two graphs (by default the β = 10 and the β = 0 presets) with the same
+// settings and subset, each with COMPARE_SEEDS seeds (A, B, A, B, …: seed, seed + 1, …), in a worker
+// of their own (so the graph on screen, its run and its saved weights are left alone), and keep
+// each side's latest loss history, plots and latent metrics to show side by side, and every
+// finished seed's numbers for the verdict (a winner only beyond the run-to-run spread). The worker
+// is let go when every run is over.
 // Each run is a request of its own (WorkerClient): a message belongs to the run whose request id it
 // carries, never to whichever run was started last.
 import { defineStore } from 'pinia';
@@ -9,6 +11,7 @@ import { computed, ref, shallowRef } from 'vue';
 import { presets } from '../../presets';
 import type { GraphDocument, TrainingSettings } from '../graph/document';
 import { openText } from '../graph/open';
+import { COMPARE_SEEDS, verdict as verdictOf, type Verdict } from '../train/compare-verdict';
 import { WorkerClient, type Outcome } from '../worker/client';
 import type { FromWorker, RunSettings } from '../worker/protocol';
 import { presetDocument, useGraphStore } from './graphStore';
@@ -20,9 +23,21 @@ export type CompareSource = { kind: 'current' } | { kind: 'preset'; file: string
 
 export type CompareRunPhase = 'waiting' | 'running' | 'done' | 'stopped' | 'failed';
 
+/** What one finished seed of a side measured. */
+export interface SeedResult {
+  seed: number;
+  knnAccuracy: number | null;
+  /** The KL summed over latent dimensions (null for a graph without log σ²). */
+  klSum: number | null;
+  lastLoss: number | null;
+}
+
 export interface CompareRun {
   title: string;
   phase: CompareRunPhase;
+  /** Which of the side's seeds runs now (0-based), and the finished seeds' numbers. */
+  seedIndex: number;
+  results: SeedResult[];
   detail: string | null;
   step: number;
   totalSteps: number;
@@ -39,9 +54,14 @@ export interface CompareSettings {
   batchSize: number;
 }
 
+/** Long enough for the lesson to show (β = 0's μ spreads far wider than β = 10's); three seeds a side. */
+export const DEFAULT_COMPARE: CompareSettings = { limit: 10000, epochs: 2, batchSize: 128 };
+
 const newRun = (title: string): CompareRun => ({
   title,
   phase: 'waiting',
+  seedIndex: 0,
+  results: [],
   detail: null,
   step: 0,
   totalSteps: 0,
@@ -58,17 +78,21 @@ export const useCompareStore = defineStore('compare', () => {
     { kind: 'preset', file: 'beta-vae' },
     { kind: 'preset', file: 'vae-beta0' },
   ]);
-  const settings = ref<CompareSettings>({ limit: 10000, epochs: 2, batchSize: 128 });
+  const settings = ref<CompareSettings>({ ...DEFAULT_COMPARE });
   const runs = shallowRef<[CompareRun, CompareRun] | null>(null);
   const running = ref(false);
   /** Steps per run at most (tests). */
   let maxSteps: number | undefined;
   let client: WorkerClient | null = null;
-  /** Which run each start request is (by request id), and the requests answered. */
-  let runOf = new Map<number, number>();
+  /** The runs in order: A and B with the first seed, then the second, … */
+  let jobs: { side: 0 | 1; seed: number }[] = [];
+  /** Which job each start request is (by request id), and the requests answered. */
+  let jobOf = new Map<number, number>();
   let endedRuns = new Set<number>();
-  /** The run on now, by index. */
+  /** The job on now. */
   let current = 0;
+  /** Jobs that are done: the 'plots' message that follows each holds its final metrics. */
+  let resultDue = new Set<number>();
   /** The last run is done: its last plots follow, then the worker is let go. */
   let finishing = false;
   let stopping = false;
@@ -103,28 +127,29 @@ export const useCompareStore = defineStore('compare', () => {
     runs.value = next;
   }
 
-  function runSettings(doc: GraphDocument): RunSettings {
+  function runSettings(doc: GraphDocument, seedIndex: number): RunSettings {
     const t: TrainingSettings = doc.training;
-    return { dataset: t.dataset, optimizer: t.optimizer, learningRate: t.learningRate, seed: t.seed, ...settings.value };
+    return { dataset: t.dataset, optimizer: t.optimizer, learningRate: t.learningRate, seed: t.seed + seedIndex, ...settings.value };
   }
 
-  function startRun(i: number) {
+  function startRun(job: number) {
     if (!runs.value || !client) return;
-    current = i;
-    const doc = JSON.parse(JSON.stringify(docOf(sources.value[i]))) as GraphDocument;
-    update(i, { phase: 'running', detail: 'starting' });
+    current = job;
+    const { side, seed } = jobs[job];
+    const doc = JSON.parse(JSON.stringify(docOf(sources.value[side]))) as GraphDocument;
+    update(side, { phase: 'running', detail: 'starting', seedIndex: seed, step: 0, losses: [], lastLosses: null });
     const { id, reply } = client.request({
       type: 'start',
       doc,
-      settings: runSettings(doc),
+      settings: runSettings(doc, seed),
       backend: training.backendRequest,
       baseUrl: trainingEnvironment().baseUrl,
       resume: false,
       persist: false,
       maxSteps,
     });
-    runOf.set(id, i);
-    void reply.then((outcome) => ended(i, outcome));
+    jobOf.set(id, job);
+    void reply.then((outcome) => ended(job, outcome));
   }
 
   function finish() {
@@ -137,12 +162,20 @@ export const useCompareStore = defineStore('compare', () => {
   }
 
   /** A run's one answer: done (then the next run, or the last plots), an error, or none. */
-  function ended(i: number, outcome: Outcome<'start'>) {
+  function ended(job: number, outcome: Outcome<'start'>) {
     if (!running.value || endedRuns.has(outcome.re)) return;
     endedRuns.add(outcome.re);
+    const { side: i, seed } = jobs[job];
     if (outcome.type === 'done') {
-      update(i, { phase: outcome.result.status === 'failed' ? 'failed' : outcome.result.status, detail: outcome.result.message ?? null });
-      if (outcome.result.status === 'done' && i === 0 && !stopping) startRun(1);
+      const status = outcome.result.status;
+      const more = status === 'done' && !stopping && job + 1 < jobs.length;
+      const sideMore = more && jobs.slice(job + 1).some((j) => j.side === i);
+      if (status === 'done') resultDue.add(job);
+      update(i, {
+        phase: sideMore ? 'running' : status === 'failed' ? 'failed' : status,
+        detail: sideMore ? `seed ${seed + 1} of ${COMPARE_SEEDS} done` : outcome.result.message ?? null,
+      });
+      if (more) startRun(job + 1);
       else finishing = true;
       return;
     }
@@ -150,11 +183,13 @@ export const useCompareStore = defineStore('compare', () => {
     finish();
   }
 
-  /** Messages of either run, by the run their request id names. */
+  /** Messages of every run, by the run their request id names. */
   function receive(msg: FromWorker) {
-    const i = runOf.get(msg.re);
-    const run = i === undefined ? undefined : runs.value?.[i];
-    if (i === undefined || !run) return;
+    const job = jobOf.get(msg.re);
+    if (job === undefined) return;
+    const i = jobs[job].side;
+    const run = runs.value?.[i];
+    if (!run) return;
     switch (msg.type) {
       case 'phase':
         update(i, { detail: msg.detail ? `${msg.phase}: ${msg.detail}` : msg.phase });
@@ -173,15 +208,28 @@ export const useCompareStore = defineStore('compare', () => {
         });
         return;
       }
-      case 'plots':
-        update(i, { plots: foldPlots(run.plots, msg) });
-        // The last run's last plots: both runs are over.
-        if (finishing && i === current) finish();
+      case 'plots': {
+        const plots = foldPlots(run.plots, msg);
+        update(i, { plots });
+        if (resultDue.delete(job)) {
+          // The run's last drawing: its metrics are this seed's result.
+          const kl = plots.metrics?.klPerDim;
+          const result: SeedResult = {
+            seed: jobs[job].seed,
+            knnAccuracy: plots.metrics?.knnAccuracy ?? null,
+            klSum: kl?.length ? kl.reduce((a, b) => a + b, 0) : null,
+            lastLoss: run.lastLosses?.total ?? null,
+          };
+          update(i, { results: [...run.results, result] });
+        }
+        // The last run's last plots: every run is over.
+        if (finishing && job === current) finish();
         return;
+      }
       case 'done':
       case 'error':
         // At once (the reply's promise would come a microtask later): the next run starts now.
-        ended(i, msg);
+        ended(job, msg);
         return;
       default:
         return;
@@ -194,8 +242,10 @@ export const useCompareStore = defineStore('compare', () => {
     maxSteps = opts.maxSteps;
     stopping = false;
     finishing = false;
-    runOf = new Map();
+    jobOf = new Map();
     endedRuns = new Set();
+    resultDue = new Set();
+    jobs = Array.from({ length: COMPARE_SEEDS }, (_, seed) => [{ side: 0 as const, seed }, { side: 1 as const, seed }]).flat();
     runs.value = [newRun(titleOf(sources.value[0])), newRun(titleOf(sources.value[1]))];
     const c = new WorkerClient(trainingEnvironment().createWorker, 'the compare worker');
     c.listen((msg) => {
@@ -206,30 +256,36 @@ export const useCompareStore = defineStore('compare', () => {
     startRun(0);
   }
 
-  /** Stop both runs; a worker that does not end its run within STOP_WAIT_MS is let go. */
+  /** Stop every run; a worker that does not end its run within STOP_WAIT_MS is let go. */
   function stop() {
     if (!running.value || !runs.value || stopping) return;
     stopping = true;
     client?.request({ type: 'stop' });
-    // The second run, if it has not begun, will not.
-    if (current === 0) update(1, { phase: 'stopped', detail: 'not run' });
-    const at = current;
+    // The side not training now will not run again.
+    const now = jobs[current]?.side;
+    for (const side of [0, 1] as const)
+      if (side !== now && (runs.value[side].phase === 'waiting' || runs.value[side].phase === 'running'))
+        update(side, { phase: 'stopped', detail: runs.value[side].results.length ? `${runs.value[side].results.length} of ${COMPARE_SEEDS} seeds run` : 'not run' });
     stopTimer = setTimeout(() => {
       stopTimer = null;
-      if (!running.value || runs.value?.[at].phase !== 'running') return;
-      update(at, { phase: 'stopped', detail: `the worker did not stop within ${STOP_WAIT_MS / 1000} s, so it was let go` });
+      if (!running.value || now === undefined || runs.value?.[now].phase !== 'running') return;
+      update(now, { phase: 'stopped', detail: `the worker did not stop within ${STOP_WAIT_MS / 1000} s, so it was let go` });
       finish();
     }, STOP_WAIT_MS);
   }
 
-  /** Which run separates the classes better (by k-NN accuracy), once both have metrics. */
-  const verdict = computed(() => {
+  /**
+   * Which side separates the classes better (k-NN accuracy, higher is better) and which keeps μ
+   * closer to the prior (KL summed over dims, lower), over every finished seed: a winner only when
+   * the difference is larger than the run-to-run spread; else too early to tell.
+   */
+  const verdict = computed<{ knn: Verdict; kl: Verdict | null } | null>(() => {
     const r = runs.value;
-    const a = r?.[0].plots.metrics?.knnAccuracy;
-    const b = r?.[1].plots.metrics?.knnAccuracy;
-    if (!r || a === undefined || b === undefined) return null;
-    if (Math.abs(a - b) < 0.005) return { better: null, a, b };
-    return { better: a > b ? 0 : 1, a, b };
+    if (!r) return null;
+    const values = (side: 0 | 1, key: 'knnAccuracy' | 'klSum') => r[side].results.map((x) => x[key]).filter((v): v is number => v !== null);
+    const knn = verdictOf(values(0, 'knnAccuracy'), values(1, 'knnAccuracy'), { higherIsBetter: true });
+    const hasKl = r.some((run) => run.results.some((x) => x.klSum !== null));
+    return { knn, kl: hasKl ? verdictOf(values(0, 'klSum'), values(1, 'klSum'), { higherIsBetter: false, scale: 'log' }) : null };
   });
 
   function dispose() {

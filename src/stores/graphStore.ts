@@ -2,7 +2,9 @@
 // Edits are events run through the pure reducer; undo/redo keep whole (immutable) documents;
 // every change is saved to localStorage; shapes, params and diagnostics are a computed analyze(doc).
 import { defineStore } from 'pinia';
-import { computed, shallowRef } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
+import { nodeType } from '../../nodes';
+import { paramProblem } from '../../nodes/define';
 import { presets } from '../../presets';
 import { analyze, connectionProblem } from '../graph/analyze';
 import { emptyDocument, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
@@ -42,8 +44,8 @@ function initialDocument(): GraphDocument {
   return presetDocument(DEFAULT_PRESET);
 }
 
-/** Decides whether an edit may go ahead (the training store refuses structural edits while a run is on). */
-export type EditGuard = (current: GraphDocument, next: GraphDocument) => boolean;
+/** Decides whether an edit may go ahead: true, or false / the reason it may not (the training store refuses structural edits while a run is on). */
+export type EditGuard = (current: GraphDocument, next: GraphDocument) => boolean | string;
 
 export type OpenResult = { ok: true } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -58,12 +60,16 @@ export const useGraphStore = defineStore('graph', () => {
   let clipboard: Clip | null = null;
   let pastes = 0;
   let guard: EditGuard | null = null;
+  /** Why the guard refused the last edit. */
+  let refusal: string | null = null;
   const setEditGuard = (g: EditGuard | null) => {
     guard = g;
   };
   /** Whether the guard lets the document become `next`; when not, the view is redrawn from the unchanged document. */
   function allowed(next: GraphDocument): boolean {
-    if (!guard || guard(doc.value, next)) return true;
+    const verdict = guard ? guard(doc.value, next) : true;
+    if (verdict === true) return true;
+    refusal = typeof verdict === 'string' ? verdict : 'This edit cannot be made now.';
     doc.value = { ...doc.value };
     return false;
   }
@@ -76,9 +82,23 @@ export const useGraphStore = defineStore('graph', () => {
     }
   }
 
+  /** A graph opened from a link, shown but not yet saved over the autosaved one (until the first edit). */
+  const fromLink = ref(false);
+
   function setDoc(next: GraphDocument) {
     doc.value = next;
+    fromLink.value = false;
     save();
+  }
+
+  /** Show a graph from a shared link. The autosaved graph stays as it was until the user edits; Ctrl+Z goes back to it. */
+  function showShared(next: GraphDocument) {
+    past.value = [...past.value.slice(-(UNDO_LIMIT - 1)), doc.value];
+    future.value = [];
+    gesture = null;
+    pastes = 0;
+    doc.value = next;
+    fromLink.value = true;
   }
 
   /**
@@ -145,6 +165,21 @@ export const useGraphStore = defineStore('graph', () => {
   const moveNode = (id: string, position: Position, coalesce = `move:${id}`) => dispatch({ type: 'moveNode', id, position }, { coalesce });
   const moveNodes = (positions: Record<string, Position>) => dispatch({ type: 'moveNodes', positions });
   const setParam = (id: string, name: string, value: ParamValue) => dispatch({ type: 'setParam', id, name, value }, { coalesce: `param:${id}:${name}` });
+  /**
+   * A param edit from a field: made when the model can use the value, else refused with the reason
+   * (out of range, not a whole number, a layer setting while training runs) and nothing changes.
+   */
+  function editParam(id: string, name: string, value: ParamValue): string | null {
+    const node = doc.value.nodes.find((n) => n.id === id);
+    const spec = node ? nodeType(node.type)?.params[name] : undefined;
+    if (!spec) return `Node "${id}" has no param "${name}".`;
+    const problem = paramProblem(name, spec, value);
+    if (problem) return problem;
+    refusal = null;
+    setParam(id, name, value);
+    return refusal;
+  }
+  const rename = (name: string) => dispatch({ type: 'rename', name }, { coalesce: 'rename' });
   const setLabel = (id: string, label: string | undefined) => dispatch({ type: 'setLabel', id, label }, { coalesce: `label:${id}` });
 
   function replaceDocument(next: GraphDocument) {
@@ -194,6 +229,9 @@ export const useGraphStore = defineStore('graph', () => {
 
   return {
     doc,
+    fromLink,
+    showShared,
+    rename,
     analysis,
     canUndo,
     canRedo,
@@ -208,6 +246,7 @@ export const useGraphStore = defineStore('graph', () => {
     moveNode,
     moveNodes,
     setParam,
+    editParam,
     setLabel,
     replaceDocument,
     newDocument,

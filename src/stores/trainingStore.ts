@@ -435,7 +435,7 @@ export const useTrainingStore = defineStore('training', () => {
     if (!active.value) return true;
     const problem = editProblemWhileTraining(current, next);
     if (problem) ui.notify('error', problem);
-    return problem === null;
+    return problem ?? true;
   });
 
   // What is saved for the graph on screen: shown, and continued from by Train.

@@ -1,12 +1,12 @@
 // What the output nodes draw, as plain data: computed where tfjs runs (the worker, the CLI),
 // and only these pixels and points cross to the page.
 
-/** An image, row-major, values 0–255: grey (one value a pixel) or, with channels 3, RGB. */
+/** An image, row-major, values 0–255: grey (one channel, the default), RGB or RGBA, interleaved. */
 export interface GreyImage {
   width: number;
   height: number;
   pixels: Uint8ClampedArray;
-  /** Values per pixel: 1 (grey, the default) or 3 (RGB). */
+  /** Values per pixel: 1 (grey, the default), 3 (RGB) or 4 (RGBA). */
   channels?: number;
 }
 

@@ -106,7 +106,7 @@ describe('cli train', () => {
     for (const name of ['latent-grid.png', 'latent-scatter.png', 'reconstructions.png']) {
       const bytes = new Uint8Array(await readFile(path.join(out, name)));
       expect([...bytes.subarray(0, 8)], name).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
-      const png = readPng(bytes);
+      const png = await readPng(bytes);
       const view = new DataView(bytes.buffer, bytes.byteOffset);
       expect([view.getUint32(16), view.getUint32(20)]).toEqual([png.width, png.height]);
       expect(colourCount(png), name).toBeGreaterThan(name === 'latent-scatter.png' ? 10 : 2);

@@ -1,13 +1,14 @@
 // Takes the README's plots screenshots after short real runs on wasm, and prints what drawing cost:
 //  - docs/plots.png: the β-VAE preset trained on the first LIMIT images for EPOCHS epochs, Plots tab;
-//  - docs/compare.png: Compare runs (β = 10 vs β = 0) with the same settings.
-// Run after a build: `npx vite build && npx tsx tests/e2e/take-plots-screenshot.ts [limit] [epochs] [no-compare]`.
+//  - docs/compare.png: Compare runs (β = 10 vs β = 0, three seeds each) with the same settings, in a
+//    window 1,500 px high so that the whole comparison shows.
+// Run after a build: `npx vite build && npx tsx tests/e2e/take-plots-screenshot.ts [limit] [epochs] [compare|no-compare] [batch]`.
 import { resolve } from 'node:path';
 import { launchBrowser, openApp, ROOT, startServer } from './harness';
 
 const LIMIT = Number(process.argv[2] ?? 5000);
 const EPOCHS = Number(process.argv[3] ?? 2);
-const BATCH = 128;
+const BATCH = Number(process.argv[5] ?? 128);
 
 const server = await startServer();
 const browser = await launchBrowser();
@@ -41,6 +42,7 @@ try {
   await page.screenshot({ path: resolve(ROOT, 'docs/plots.png') });
 
   if (process.argv[4] !== 'no-compare') {
+  await page.setViewportSize({ width: 1280, height: 1500 });
   await page.getByTestId('tab-compare').click();
   for (const [id, v] of [
     ['compare-limit', LIMIT],
@@ -59,6 +61,7 @@ try {
   await page.waitForTimeout(500);
   for (const side of ['a', 'b'])
     console.log(`compare ${side}: k-NN ${await page.getByTestId(`compare-knn-${side}`).innerText()}, KL ${await page.getByTestId(`compare-kl-${side}`).innerText()}`);
+  console.log(await page.getByTestId('compare-verdict').innerText());
   await page.screenshot({ path: resolve(ROOT, 'docs/compare.png') });
   }
 } finally {

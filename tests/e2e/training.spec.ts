@@ -138,10 +138,15 @@ describe('training', () => {
       await settings(page, { limit: 64, batch: 8, epochs: 50 });
       await page.getByTestId('train-start').click();
       await waitStep(page, 3, 60_000);
+      // The total and the terms in two panes; the chart keeps its size when a marker appears.
+      expect(await page.getByTestId('loss-pane-terms').isVisible()).toBe(true);
+      const before = (await page.getByTestId('loss-chart').boundingBox())!;
       await page.getByTestId('param-beta-beta').fill('4');
       const marker = page.getByTestId('chart-marker').first();
       // Wait on the marker itself, with a margin a loaded 2-core machine meets (5 s failed beside another browser).
       await marker.waitFor({ timeout: 60_000 });
+      const after = (await page.getByTestId('loss-chart').boundingBox())!;
+      expect([after.width, after.height]).toEqual([before.width, before.height]);
       expect(await marker.innerText()).toMatch(/β 10 → 4/);
       const markedAt = Number(await marker.getAttribute('data-step'));
       expect(markedAt).toBeGreaterThan(1);

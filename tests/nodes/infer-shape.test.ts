@@ -7,7 +7,7 @@ import { denseNode } from '../../nodes/dense';
 import { flattenNode } from '../../nodes/flatten';
 import { reshapeNode } from '../../nodes/reshape';
 import { nodeTypes } from '../../nodes';
-import { defaultParams } from '../../nodes/define';
+import { defaultParams, docText } from '../../nodes/define';
 import { inferContext } from '../helpers';
 
 const cases: { size: number; kernel: number; stride: number; padding: 'same' | 'valid' }[] = [];
@@ -49,8 +49,8 @@ describe('every node definition', () => {
   for (const def of nodeTypes)
     it(`${def.type} carries its teaching text and valid defaults`, () => {
       expect(def.doc.summary.length).toBeGreaterThan(20);
-      expect(def.doc.formula.length).toBeGreaterThan(3);
-      expect(def.doc.keras.length).toBeGreaterThan(3);
+      expect(docText(def.doc.formula, defaultParams(def)).length).toBeGreaterThan(3);
+      expect(docText(def.doc.keras, defaultParams(def)).length).toBeGreaterThan(3);
       for (const spec of Object.values(def.params)) expect(spec.help.length).toBeGreaterThan(5);
       expect(Object.keys(defaultParams(def))).toEqual(Object.keys(def.params));
     });

@@ -147,6 +147,22 @@ describe('graph store', () => {
     expect(g.canUndo).toBe(false);
   });
 
+  it('edits a param from a field only with a value the model can use, else says why and changes nothing', () => {
+    const g = useGraphStore();
+    const before = g.doc;
+    expect(g.editParam('conv1', 'filters', 0)).toMatch(/Filters \(filters\) is 0; set it between 1 and 1024/);
+    expect(g.editParam('conv1', 'filters', 2.5)).toMatch(/whole number/);
+    expect(g.editParam('conv1', 'filters', Number.NaN)).toMatch(/must be a number/);
+    expect(g.editParam('reshape', 'targetShape', [7, -1, -1])).toMatch(/only one −1/);
+    expect(g.doc).toBe(before);
+    expect(g.editParam('reshape', 'targetShape', [7, 7, -1])).toBeNull();
+    expect(g.analysis.nodes.reshape.outputs.output).toEqual([7, 7, 64]);
+    // A guard (the training store while a run is on) refuses with its reason.
+    g.setEditGuard(() => 'Stop training first: not while it trains.');
+    expect(g.editParam('conv1', 'filters', 16)).toBe('Stop training first: not while it trains.');
+    expect(g.doc.nodes.find((n) => n.id === 'conv1')!.params.filters).toBe(32);
+  });
+
   it('copies a selection and pastes it with its internal wires, shifted a little more each time', () => {
     const g = useGraphStore();
     expect(g.copy(['conv1', 'conv2'])).toBe(2);

@@ -112,30 +112,69 @@ describe('plots store: reset weights', () => {
 });
 
 describe('compare store', () => {
-  it('trains A then B in a worker of its own, without saving, and says which separates the classes better', () => {
+  const step = (total: number) => ({
+    type: 'steps' as const,
+    steps: [{ epoch: 1, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 2, losses: { total }, samplesPerSecond: 1, elapsedMs: 5 }],
+    memory: { numTensors: 1, numBytes: 1, numBytesInGPU: null },
+  });
+  const klMetrics = (knn: number, kl: number): LatentMetrics => ({ ...metrics(knn), klPerDim: [kl / 2, kl / 2] });
+  /** One run's messages: a step, done, then its last plots (they come after 'done' and before the next run's first message). */
+  function finishRun(w: FakeWorker, knn: number, kl: number) {
+    // Every message names its run's request: the last plots come after 'done', when the next run has started.
+    const re = w.last('start')!.id;
+    w.emit({ type: 'phase', phase: 'loading-data' }, re);
+    w.emit(step(3), re);
+    w.emit({ type: 'done', result: { status: 'done', steps: 2, epochs: 1 } }, re);
+    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: klMetrics(knn, kl), step: 2, key: 'k' }, re);
+  }
+
+  it('trains A and B three times each (A, B, A, B, …, seeds +0, +1, +2) in a worker of its own, without saving', () => {
     const compare = useCompareStore();
     compare.settings = { limit: 32, epochs: 1, batchSize: 16 };
     compare.run();
     const w = workers[0];
     const first = w.sent[0];
     expect(first.type === 'start' && first.persist === false && first.resume === false && first.settings.limit === 32).toBe(true);
-    expect(first.type === 'start' && first.doc.nodes.find((n) => n.id === 'beta')?.params.beta).toBe(10);
-    w.emit({ type: 'steps', steps: [{ epoch: 1, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 2, losses: { total: 3 }, samplesPerSecond: 1, elapsedMs: 5 }], memory: { numTensors: 1, numBytes: 1, numBytesInGPU: null } });
-    w.emit({ type: 'done', result: { status: 'done', steps: 2, epochs: 1 } });
-    const second = w.sent[1];
-    expect(second.type === 'start' && second.doc.nodes.find((n) => n.id === 'beta')?.params.beta).toBe(0);
-    // A's last plots come after its 'done', even after B's first messages: its request id says whose they are.
-    w.emit({ type: 'phase', phase: 'loading-data' });
-    w.emit({ type: 'steps', steps: [{ epoch: 1, step: 1, stepInEpoch: 1, stepsPerEpoch: 2, totalSteps: 2, losses: { total: 4 }, samplesPerSecond: 1, elapsedMs: 5 }], memory: { numTensors: 1, numBytes: 1, numBytesInGPU: null } });
-    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.7), step: 2, key: 'a' }, first.id);
-    w.emit({ type: 'done', result: { status: 'done', steps: 2, epochs: 1 } });
-    expect(compare.running).toBe(true);
-    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: metrics(0.5), step: 2, key: 'b' });
+    // A's and B's results: k-NN apart by more than the spread; KL within it.
+    const a = [[0.62, 1.0], [0.6, 1.4], [0.63, 1.2]];
+    const b = [[0.5, 1.1], [0.53, 1.3], [0.51, 1.5]];
+    for (let k = 0; k < 3; k++) {
+      finishRun(w, a[k][0], a[k][1]);
+      expect(compare.verdict?.knn.decided, `after A's seed ${k + 1}`).toBe(false);
+      finishRun(w, b[k][0], b[k][1]);
+    }
+    const starts = w.sent.filter((m) => m.type === 'start');
+    expect(starts.map((m) => (m.type === 'start' ? [m.doc.nodes.find((n) => n.id === 'beta')?.params.beta, m.settings.seed] : null))).toEqual([
+      [10, 1],
+      [0, 1],
+      [10, 2],
+      [0, 2],
+      [10, 3],
+      [0, 3],
+    ]);
     expect(compare.runs?.map((r) => r.phase)).toEqual(['done', 'done']);
+    expect(compare.runs?.[0].results.map((r) => r.knnAccuracy)).toEqual([0.62, 0.6, 0.63]);
+    expect(compare.runs?.[1].results.map((r) => r.klSum)).toEqual([1.1, 1.3, 1.5]);
     expect(compare.runs?.[0].losses).toEqual([{ step: 1, total: 3 }]);
-    expect(compare.runs?.[1].losses).toEqual([{ step: 1, total: 4 }]);
-    expect(compare.verdict).toEqual({ better: 0, a: 0.7, b: 0.5 });
+    const v = compare.verdict!;
+    expect(v.knn.decided && v.knn.better).toBe(0);
+    expect(v.kl?.decided).toBe(false);
     expect(w.terminated).toBe(true);
+    expect(compare.running).toBe(false);
+  });
+
+  it('Stop ends the comparison; unfinished seeds do not count', () => {
+    const compare = useCompareStore();
+    compare.run();
+    const w = workers[0];
+    finishRun(w, 0.6, 1);
+    w.emit({ type: 'phase', phase: 'loading-data' });
+    compare.stop();
+    w.emit({ type: 'done', result: { status: 'stopped', steps: 1, epochs: 0 } });
+    w.emit({ type: 'plots', plots: [scatter('scatter')], metrics: klMetrics(0.1, 9), step: 1, key: 'k' });
+    expect(compare.runs?.map((r) => r.phase)).toEqual(['stopped', 'stopped']);
+    expect(compare.runs?.map((r) => r.results.length)).toEqual([1, 0]);
+    expect(compare.verdict?.knn.decided).toBe(false);
     expect(compare.running).toBe(false);
   });
 });

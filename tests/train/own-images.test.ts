@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodePng } from '../../src/cli/png';
+import { crc32, encodePng } from './png-fixture';
 import { DataError, openOwnImages, readPng, readZip, type DataFile } from '../../src/train/own-images';
 import { loadOwnImagesFromDisk, nodeInflate } from '../../src/train/own-images-node';
 

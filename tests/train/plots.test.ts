@@ -20,7 +20,6 @@ import {
   runOnImages,
 } from '../../src/train/plots';
 import type { LatentScatterPlot } from '../../src/train/plot-types';
-import { classColour, renderPlot, scatterPixel, TAB10 } from '../../src/train/render';
 import { preset, tf, wasmBackend } from '../helpers';
 
 let data: Dataset;
@@ -84,27 +83,6 @@ describe('latent grid', () => {
     expect(plot.ys[0]).toBe(1.5);
     p3.dispose();
   });
-
-  it('renders with axes: ticks labelled and the tiles drawn at their scale', () => {
-    const plot = { kind: 'latent-grid' as const, nodeId: 'g', n: 2, xs: [-1, 1], ys: [1, -1], dimX: 0, dimY: 1, image: { width: 4, height: 4, pixels: new Uint8ClampedArray(16).map((_, i) => i * 16) } };
-    const img = renderPlot(plot, { imageScale: 3 });
-    const f = img.frame!;
-    expect([f.width, f.height]).toEqual([12, 12]);
-    for (let k = 0; k < 16; k++) {
-      const o = ((f.top + Math.floor(k / 4) * 3 + 1) * img.width + f.left + (k % 4) * 3 + 1) * 4;
-      expect([...img.rgba.subarray(o, o + 4)]).toEqual([k * 16, k * 16, k * 16, 255]);
-    }
-    // The frame maps latent coordinates into their tiles.
-    for (const [i, j] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
-      const [px, py] = scatterPixel(f, plot.xs[j], plot.ys[i]);
-      expect(Math.floor((px - f.left) / 6)).toBe(j);
-      expect(Math.floor((py - f.top) / 6)).toBe(i);
-    }
-    // Tick labels and axis names are drawn in ink left of and below the image.
-    let ink = 0;
-    for (let y = 0; y < img.height; y++) for (let x = 0; x < f.left - 2; x++) if (img.rgba[(y * img.width + x) * 4] < 100) ink++;
-    expect(ink).toBeGreaterThan(50);
-  });
 });
 
 describe('latent scatter', () => {
@@ -122,40 +100,6 @@ describe('latent scatter', () => {
     // PCA of a 2-D latent space is a rotation about the mean: distances are kept.
     const d = (p: Float32Array, a: number, b: number) => Math.hypot(p[2 * a] - p[2 * b], p[2 * a + 1] - p[2 * b + 1]);
     expect(d(pca.points, 3, 170)).toBeCloseTo(d(plot.points, 3, 170), 4);
-  });
-
-  it('draws each point in its class’s colour, and a legend swatch per class', () => {
-    const labels = Uint8Array.from({ length: 10 }, (_, i) => i);
-    const points = new Float32Array(20);
-    labels.forEach((l) => {
-      points[2 * l] = Math.cos(l) * (l + 1);
-      points[2 * l + 1] = Math.sin(l) * (l + 1);
-    });
-    const plot: LatentScatterPlot = {
-      kind: 'latent-scatter',
-      nodeId: 's',
-      points,
-      labels,
-      imageIndex: Uint32Array.from(labels),
-      classNames: data.classNames,
-      axes: ['z[0]', 'z[1]'],
-      projection: 'dims',
-      latentDims: 2,
-    };
-    const img = renderPlot(plot, { size: 200 });
-    const at = (x: number, y: number) => [...img.rgba.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3)];
-    labels.forEach((l) => {
-      const [x, y] = scatterPixel(img.frame!, points[2 * l], points[2 * l + 1]);
-      expect(at(x, y), `class ${l}`).toEqual([...classColour(l)]);
-    });
-    // Legend: right of the plot, a solid swatch of every class colour (more pixels than its dot).
-    const count = (c: readonly number[]) => {
-      let n = 0;
-      for (let y = 0; y < img.height; y++)
-        for (let x = img.frame!.left + img.frame!.width + 1; x < img.width; x++) if (at(x, y).every((v, i) => v === c[i])) n++;
-      return n;
-    };
-    TAB10.forEach((c) => expect(count(c)).toBeGreaterThanOrEqual(49));
   });
 });
 

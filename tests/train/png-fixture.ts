@@ -1,4 +1,4 @@
-// A minimal PNG encoder (8-bit RGBA, filter 0, zlib from Node): enough to write the plots.
+// Test fixtures only: a minimal PNG encoder to build PNG files (good and damaged) for the image readers' tests.
 import { deflateSync } from 'node:zlib';
 
 const CRC_TABLE = (() => {
