@@ -15,7 +15,7 @@ export function useEditorActions() {
   const afterReplace = async () => {
     ui.setSelection([]);
     await editor.value?.synced();
-    await fit();
+    await editor.value?.firstView();
   };
 
   return {
@@ -68,6 +68,9 @@ export function useEditorActions() {
     async paste() {
       const ids = graph.paste();
       if (ids.length) await editor.value?.select(ids);
+    },
+    groupSelection() {
+      if (ui.selection.length) graph.groupIntoFrame(ui.selection);
     },
     async selectAll() {
       await editor.value?.select(graph.doc.nodes.map((n) => n.id));

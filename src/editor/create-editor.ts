@@ -7,24 +7,44 @@ import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
 import { ClassicFlow, ConnectionPlugin } from 'rete-connection-plugin';
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
-import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { Presets as VuePresets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
-import { createApp, watch } from 'vue';
+import { createApp, reactive, watch } from 'vue';
 import { categories, nodeType, nodeTypes } from '../../nodes';
 import { connectionProblem } from '../graph/analyze';
 import type { GraphDocument } from '../graph/document';
 import { edgeId, sameEdge, type Position } from '../graph/events';
+import { arrange as arrangeLayout, frameRect, union, type Rect, type Size } from '../graph/layout';
 import { useGraphStore } from '../stores/graphStore';
+import { useLayoutStore, type ViewTransform } from '../stores/layoutStore';
 import { useUiStore } from '../stores/uiStore';
+import FramesLayer from './FramesLayer.vue';
 import NodeView from './NodeView.vue';
 import SocketView from './SocketView.vue';
 import { connectionEdge, NODE_WIDTH, viewConnection, ViewNode, type Schemes } from './view-node';
 
-type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
+type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra;
+
+/** The smallest zoom at which a node's title (14 px) still reads at ≥ 11 px on screen. */
+export const LEGIBLE_ZOOM = 0.85;
+/** Room left around the graph when the view fits it, in screen pixels. */
+const VIEW_MARGIN = 24;
+const NOTE_WIDTH = 220;
 
 export interface EditorHandle {
+  /** Zoom and pan so the whole graph shows, however small. */
   zoomToFit(): Promise<void>;
+  /** The view a graph opens with: all of it when it fits at a legible zoom, else its start (top left) at that zoom. */
+  firstView(): Promise<void>;
   arrange(): Promise<void>;
+  /** Measured node sizes, by id (reactive): the frames and the minimap draw with them. */
+  readonly sizes: Readonly<Record<string, Size>>;
+  /** Every node's, note's and frame's rectangle together, in canvas units. */
+  contentBounds(): Rect | null;
+  /** Canvas units → the container's size in pixels. */
+  viewportSize(): { width: number; height: number };
+  setView(t: ViewTransform): Promise<void>;
+  /** Add a note at a canvas point, inside the frame under it if any. Returns its id. */
+  addNote(p: Position): string;
   /** Area coordinates of the view's centre, less half a node, for click-to-add. */
   centre(): Position;
   /** Area coordinates of a client (mouse) point, for drops. */
@@ -46,12 +66,13 @@ const CATEGORY_TITLES: Record<(typeof categories)[number], string> = {
 export async function createEditor(container: HTMLElement, pinia: Pinia): Promise<EditorHandle> {
   const graph = useGraphStore(pinia);
   const ui = useUiStore(pinia);
+  const layout = useLayoutStore(pinia);
+  const sizes = reactive<Record<string, Size>>({});
 
   const editor = new NodeEditor<Schemes>();
   const area = new AreaPlugin<Schemes, AreaExtra>(container);
   const connection = new ConnectionPlugin<Schemes, AreaExtra>();
   const render = new VuePlugin<Schemes, AreaExtra>({ setup: (context) => createApp(context).use(pinia) });
-  const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
   const selector = AreaExtensions.selector();
   const selectable = AreaExtensions.selectableNodes(area, selector, { accumulating: AreaExtensions.accumulateOnCtrl() });
 
@@ -62,14 +83,17 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       if (context === 'root')
         return {
           searchBar: true,
-          list: categories.map((cat) => ({
+          list: [
+            { label: 'Note', key: 'note', handler: () => void addNote(menuPoint) },
+            ...categories.map((cat) => ({
             label: CATEGORY_TITLES[cat],
             key: cat,
             handler: () => undefined,
             subitems: nodeTypes
               .filter((d) => d.category === cat)
               .map((d) => ({ label: d.label, key: d.type, handler: () => void addAt(d.type, menuPoint) })),
-          })),
+            })),
+          ],
         };
       if (!(context instanceof ViewNode)) return { searchBar: false, list: [] };
       const targets = () => (ui.selection.includes(context.id) ? ui.selection : [context.id]);
@@ -78,6 +102,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
         list: [
           { label: 'Delete', key: 'delete', handler: () => void graph.removeNodes(targets()) },
           { label: 'Duplicate', key: 'duplicate', handler: () => void select(graph.duplicate(targets())) },
+          { label: 'Group into a frame', key: 'frame', handler: () => void graph.groupIntoFrame(targets()) },
+          ...(graph.doc.frames?.some((f) => f.nodes.includes(context.id))
+            ? [{ label: 'Take out of its frame', key: 'unframe', handler: () => void graph.takeOutOfFrames(targets()) }]
+            : []),
         ],
       };
     },
@@ -92,14 +120,12 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     }),
   );
   render.addPreset(VuePresets.contextMenu.setup({ delay: 300 }));
-  render.addPreset(VuePresets.minimap.setup({ size: 150 }));
   connection.addPreset(() => new ClassicFlow());
 
   editor.use(area);
   area.use(connection);
   area.use(render);
   area.use(contextMenu);
-  area.use(minimap);
   AreaExtensions.simpleNodesOrder(area);
 
   const docNow = (): GraphDocument => graph.doc;
@@ -129,9 +155,15 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       if (node && (Math.abs(node.position[0] - p.x) > 0.5 || Math.abs(node.position[1] - p.y) > 0.5))
         graph.moveNode(node.id, [Math.round(p.x), Math.round(p.y)], 'drag');
     }
-    if (context.type === 'nodedragged') graph.endGesture();
+    if (context.type === 'nodedragged') {
+      graph.endGesture();
+      // Rete never un-picks a node: left picked, any later move of it (by a frame, undo or the keys)
+      // would drag the whole selection along.
+      selector.release();
+    }
     if (context.type === 'nodepicked' || context.type === 'pointerup') queueMicrotask(readSelection);
-    if (context.type === 'rendered' && context.data.type === 'node') measure(context.data.payload.id);
+    if (context.type === 'rendered' && context.data.type === 'node') observe(context.data.payload.id);
+    if (context.type === 'zoomed' || context.type === 'translated') layout.setView(area.area.transform);
     return context;
   });
 
@@ -140,14 +172,55 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     ui.setSelection(ids.filter((id) => editor.getNode(id)));
   }
 
-  function measure(id: string) {
-    const view = area.nodeViews.get(id);
-    const node = editor.getNode(id);
-    const el = view?.element.firstElementChild;
-    if (!node || !(el instanceof HTMLElement)) return;
-    if (el.offsetWidth) node.width = el.offsetWidth;
-    if (el.offsetHeight) node.height = el.offsetHeight;
+  // Node sizes come from a ResizeObserver: batched, and without forcing a layout per node drawn.
+  const observed = new Map<Element, string>();
+  const resizes = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const id = observed.get(entry.target);
+      const box = entry.borderBoxSize?.[0];
+      if (!id || !box || !box.inlineSize) continue;
+      const size = { width: Math.round(box.inlineSize), height: Math.round(box.blockSize) };
+      const node = editor.getNode(id);
+      if (node) {
+        node.width = size.width;
+        node.height = size.height;
+      }
+      const old = sizes[id];
+      if (!old || old.width !== size.width || old.height !== size.height) sizes[id] = size;
+    }
+  });
+  function observe(id: string) {
+    const el = area.nodeViews.get(id)?.element.firstElementChild;
+    if (!el || observed.has(el)) return;
+    for (const [other, otherId] of observed) if (otherId === id) {
+      resizes.unobserve(other);
+      observed.delete(other);
+    }
+    observed.set(el, id);
+    resizes.observe(el);
   }
+  function forget(id: string) {
+    for (const [el, otherId] of observed) if (otherId === id) {
+      resizes.unobserve(el);
+      observed.delete(el);
+    }
+    delete sizes[id];
+  }
+  /** Sizes of the nodes not yet observed (just added), read once, so a layout right after an edit is right. */
+  function measureMissing() {
+    for (const n of editor.getNodes()) {
+      if (sizes[n.id]) continue;
+      const el = area.nodeViews.get(n.id)?.element.firstElementChild;
+      if (el instanceof HTMLElement && el.offsetWidth) sizes[n.id] = { width: el.offsetWidth, height: el.offsetHeight };
+    }
+  }
+
+  // Frames and notes: a layer under the nodes, inside the area's moving content.
+  const framesHost = document.createElement('div');
+  framesHost.className = 'frames-host';
+  area.area.content.holder.prepend(framesHost);
+  const framesApp = createApp(FramesLayer, { sizes, noteWidth: NOTE_WIDTH }).use(pinia);
+  framesApp.mount(framesHost);
 
   // --- store → view -------------------------------------------------------
   async function sync(doc: GraphDocument) {
@@ -156,6 +229,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     const ids = new Set(doc.nodes.map((n) => n.id));
     for (const n of editor.getNodes()) if (!ids.has(n.id)) {
       await selector.remove({ label: 'node', id: n.id });
+      forget(n.id);
       await editor.removeNode(n.id);
     }
     for (const n of doc.nodes) {
@@ -220,43 +294,78 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     if (id) await select([id]);
   }
 
-  async function zoomToFit() {
-    await requestSync();
-    editor.getNodes().forEach((n) => measure(n.id));
-    const nodes = editor.getNodes();
-    if (nodes.length) await AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
+  function nodeRect(id: string): Rect | undefined {
+    const n = docNow().nodes.find((x) => x.id === id);
+    if (n) {
+      const size = sizes[id] ?? { width: NODE_WIDTH, height: 140 };
+      return { x: n.position[0], y: n.position[1], ...size };
+    }
+    const note = docNow().notes?.find((x) => x.id === id);
+    return note ? { x: note.position[0], y: note.position[1], width: NOTE_WIDTH, height: 80 } : undefined;
   }
 
-  let arranger: { layout(): Promise<Record<string, Position>> } | null = null;
-  async function loadArranger() {
-    // elkjs is large: load it when first asked for.
-    const { AutoArrangePlugin, Presets: ArrangePresets, ArrangeAppliers } = await import('rete-auto-arrange-plugin');
-    // Computes the layout only; the positions go to the document as one undoable edit, and the sync moves the view.
-    class DocumentApplier extends ArrangeAppliers.Applier<Schemes, AreaExtra> {
-      async apply(): Promise<void> {}
+  function contentBounds(): Rect | null {
+    const doc = docNow();
+    const rects: Rect[] = [];
+    for (const n of doc.nodes) rects.push(nodeRect(n.id)!);
+    for (const n of doc.notes ?? []) rects.push(nodeRect(n.id)!);
+    for (const f of doc.frames ?? []) {
+      const r = frameRect(f, nodeRect);
+      if (r) rects.push(r);
     }
-    const plugin = new AutoArrangePlugin<Schemes, AreaExtra>();
-    plugin.addPreset(ArrangePresets.classic.setup());
-    area.use(plugin);
-    return {
-      async layout() {
-        const result = await plugin.layout({
-          applier: new DocumentApplier(),
-          options: { 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '40', 'elk.layered.spacing.nodeNodeBetweenLayers': '60' },
-        });
-        const positions: Record<string, Position> = {};
-        for (const child of result.result.children ?? []) positions[child.id] = [Math.round(child.x ?? 0), Math.round(child.y ?? 0)];
-        return positions;
-      },
-    };
+    return union(rects);
+  }
+
+  const viewportSize = () => ({ width: container.clientWidth, height: container.clientHeight });
+
+  async function setView(t: ViewTransform) {
+    area.area.transform.x = t.x;
+    area.area.transform.y = t.y;
+    await area.area.zoom(t.k, 0, 0);
+    layout.setView(area.area.transform);
+  }
+
+  /** Fit `r` in the view at a zoom between `min` and 1; when it does not fit at `min`, show its top-left corner. */
+  async function show(r: Rect, min: number) {
+    const { width: w, height: h } = viewportSize();
+    if (!w || !h) return;
+    const fit = Math.min((w - 2 * VIEW_MARGIN) / r.width, (h - 2 * VIEW_MARGIN) / r.height, 1);
+    const k = Math.max(fit, min);
+    const x = r.width * k <= w - 2 * VIEW_MARGIN ? w / 2 - (r.x + r.width / 2) * k : VIEW_MARGIN - r.x * k;
+    const y = r.height * k <= h - 2 * VIEW_MARGIN ? h / 2 - (r.y + r.height / 2) * k : VIEW_MARGIN - r.y * k;
+    await setView({ x, y, k });
+  }
+
+  async function zoomToFit() {
+    await requestSync();
+    measureMissing();
+    const r = contentBounds();
+    if (r) await show(r, 0.02);
+  }
+
+  async function firstView() {
+    await requestSync();
+    measureMissing();
+    const r = contentBounds();
+    if (r) await show(r, LEGIBLE_ZOOM);
   }
 
   async function arrange() {
     await requestSync();
-    editor.getNodes().forEach((n) => measure(n.id));
-    arranger ??= await loadArranger();
-    graph.moveNodes(await arranger.layout());
-    await zoomToFit();
+    measureMissing();
+    // As wide as the canvas shows at a legible zoom: the graph then reads row by row, scrolling down only.
+    const width = (viewportSize().width - 2 * VIEW_MARGIN) / LEGIBLE_ZOOM;
+    const positions = arrangeLayout(docNow(), graph.analysis.order, (id) => nodeRect(id) ?? { width: NODE_WIDTH, height: 140 }, { width });
+    graph.moveNodes(positions);
+    await firstView();
+  }
+
+  function addNote(p: Position): string {
+    const inside = docNow().frames?.find((f) => {
+      const r = frameRect(f, nodeRect);
+      return r && p[0] >= r.x && p[0] <= r.x + r.width && p[1] >= r.y && p[1] <= r.y + r.height;
+    });
+    return graph.addNote([Math.round(p[0]), Math.round(p[1])], inside?.id);
   }
 
   function toArea(clientX: number, clientY: number): Position {
@@ -286,13 +395,21 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
 
   return {
     zoomToFit,
+    firstView,
     arrange,
+    sizes,
+    contentBounds,
+    viewportSize,
+    setView,
+    addNote,
     centre,
     toArea,
     select,
     synced: () => requestSync(),
     destroy() {
       stop();
+      resizes.disconnect();
+      framesApp.unmount();
       area.destroy();
     },
   };

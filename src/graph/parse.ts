@@ -1,6 +1,6 @@
 // unknown → GraphDocument, or the list of what is wrong. Never throws on user data.
 // Structural checks only; whether the graph makes sense (shapes, wiring) is analyze's job.
-import { DEFAULT_TRAINING, GRAPH_FORMAT, GRAPH_VERSION, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type TrainingSettings } from './document';
+import { DEFAULT_TRAINING, FRAME_COLORS, GRAPH_FORMAT, GRAPH_VERSION, type GraphDocument, type GraphEdge, type GraphFrame, type GraphNode, type GraphNote, type ParamValue, type TrainingSettings } from './document';
 
 export interface Diagnostic {
   node?: string;
@@ -28,13 +28,37 @@ export function parseText(text: string): ParseResult {
   return parse(value);
 }
 
-export function parse(value: unknown): ParseResult {
+type Json = Record<string, unknown>;
+
+/**
+ * Migrations: migrations[n] turns a version-n document into a version n+1 one, one small step each,
+ * so that a file saved by any earlier Wirelab opens with the same meaning.
+ */
+const migrations: Record<number, (doc: Json) => Json> = {
+  // Version 2 adds optional frames and notes; a version 1 graph is a version 2 graph without them.
+  1: (doc) => ({ ...doc, version: 2 }),
+};
+
+/** The document brought up to GRAPH_VERSION, or unchanged when its version is unknown (parse then says so). */
+export function migrate(doc: Json): Json {
+  let d = doc;
+  while (typeof d.version === 'number' && d.version < GRAPH_VERSION && migrations[d.version]) d = migrations[d.version](d);
+  return d;
+}
+
+export function parse(input: unknown): ParseResult {
   const out: Diagnostic[] = [];
-  if (!isObject(value)) return { ok: false, diagnostics: [{ message: 'A Wirelab graph is a JSON object; this file holds something else.' }] };
-  if (value.format !== GRAPH_FORMAT)
-    out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${JSON.stringify(value.format ?? null)}.` });
+  if (!isObject(input)) return { ok: false, diagnostics: [{ message: 'A Wirelab graph is a JSON object; this file holds something else.' }] };
+  if (input.format !== GRAPH_FORMAT)
+    out.push({ message: `This is not a Wirelab graph: "format" must be "${GRAPH_FORMAT}", got ${JSON.stringify(input.format ?? null)}.` });
+  const value = input.format === GRAPH_FORMAT ? migrate(input) : input;
   if (value.version !== GRAPH_VERSION)
-    out.push({ message: `Graph version ${JSON.stringify(value.version ?? null)} is not supported; this Wirelab reads version ${GRAPH_VERSION}.` });
+    out.push({
+      message:
+        typeof value.version === 'number' && value.version > GRAPH_VERSION
+          ? `Graph version ${value.version} was made by a newer Wirelab; this one reads versions 1 to ${GRAPH_VERSION}.`
+          : `Graph version ${JSON.stringify(value.version ?? null)} is not supported; this Wirelab reads versions 1 to ${GRAPH_VERSION}.`,
+    });
   const name = typeof value.name === 'string' ? value.name : 'Untitled';
 
   const nodes: GraphNode[] = [];
@@ -77,8 +101,62 @@ export function parse(value: unknown): ParseResult {
     });
 
   const training = parseTraining(value.training, out);
+  const notes = parseNotes(value.notes, ids, out);
+  const frames = parseFrames(value.frames, ids, out);
   if (out.length) return { ok: false, diagnostics: out };
-  return { ok: true, doc: { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes, edges, training } };
+  const doc: GraphDocument = { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes, edges, training };
+  if (frames) doc.frames = frames;
+  if (notes) doc.notes = notes;
+  return { ok: true, doc };
+}
+
+const isPosition = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/** Notes share the id space of nodes (a frame lists both). Adds their ids to `ids`. */
+function parseNotes(v: unknown, ids: Set<string>, out: Diagnostic[]): GraphNote[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) {
+    out.push({ message: '"notes" must be a list of notes.' });
+    return undefined;
+  }
+  const notes: GraphNote[] = [];
+  v.forEach((n: unknown, i: number) => {
+    if (!isObject(n) || typeof n.id !== 'string' || n.id === '' || typeof n.text !== 'string' || !isPosition(n.position)) {
+      out.push({ message: `notes[${i}] needs a string "id", a string "text" and a "position" [x, y].` });
+      return;
+    }
+    if (ids.has(n.id)) out.push({ message: `notes[${i}]: the id "${n.id}" is already used by a node or note.` });
+    ids.add(n.id);
+    notes.push({ id: n.id, text: n.text, position: [n.position[0], n.position[1]] });
+  });
+  return notes;
+}
+
+const isColor = (c: unknown): c is string => typeof c === 'string' && ((FRAME_COLORS as readonly string[]).includes(c) || /^#[0-9a-fA-F]{6}$/.test(c));
+
+function parseFrames(v: unknown, ids: Set<string>, out: Diagnostic[]): GraphFrame[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) {
+    out.push({ message: '"frames" must be a list of frames.' });
+    return undefined;
+  }
+  const frames: GraphFrame[] = [];
+  const member = new Map<string, string>();
+  v.forEach((f: unknown, i: number) => {
+    if (!isObject(f) || typeof f.id !== 'string' || f.id === '' || typeof f.title !== 'string' || !Array.isArray(f.nodes) || !f.nodes.every((x) => typeof x === 'string')) {
+      out.push({ message: `frames[${i}] needs a string "id", a string "title" and "nodes", a list of node ids.` });
+      return;
+    }
+    if (!isColor(f.color)) out.push({ message: `frames[${i}]: "color" must be one of ${FRAME_COLORS.join(', ')} or #rrggbb, got ${JSON.stringify(f.color ?? null)}.` });
+    for (const id of f.nodes as string[]) {
+      if (!ids.has(id)) out.push({ message: `frames[${i}] ("${f.title}") lists "${id}", which is no node or note.` });
+      const other = member.get(id);
+      if (other !== undefined && other !== f.id) out.push({ message: `"${id}" is in two frames; a node belongs to one frame at most.` });
+      member.set(id, f.id);
+    }
+    frames.push({ id: f.id, title: f.title, color: isColor(f.color) ? f.color : 'gray', nodes: [...new Set(f.nodes as string[])] });
+  });
+  return frames;
 }
 
 function parseTraining(t: unknown, out: Diagnostic[]): TrainingSettings {

@@ -5,8 +5,8 @@ import { defineStore } from 'pinia';
 import { computed, shallowRef } from 'vue';
 import { presets } from '../../presets';
 import { analyze, connectionProblem } from '../graph/analyze';
-import { emptyDocument, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
-import { copySelection, createNode, pasteEvent, reduce, type Clip, type GraphEvent, type Position } from '../graph/events';
+import { emptyDocument, FRAME_COLORS, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
+import { copySelection, createNode, freshId, pasteEvent, reduce, type Clip, type GraphEvent, type Position } from '../graph/events';
 import { openText, openValue } from '../graph/open';
 import type { Diagnostic } from '../graph/parse';
 
@@ -192,6 +192,37 @@ export const useGraphStore = defineStore('graph', () => {
 
   const hasClipboard = () => clipboard !== null;
 
+  /** Put these nodes (and notes) in a new frame, taking them out of any other. Returns the frame's id, or null. */
+  function groupIntoFrame(ids: readonly string[], title = 'Frame'): string | null {
+    const id = freshId(doc.value, 'frame');
+    const used = new Set((doc.value.frames ?? []).map((f) => f.color));
+    const color = FRAME_COLORS.find((c) => !used.has(c)) ?? FRAME_COLORS[0];
+    return dispatch({ type: 'addFrame', frame: { id, title, color, nodes: [...ids] } }) ? id : null;
+  }
+  function takeOutOfFrames(ids: readonly string[]) {
+    const out = new Set(ids);
+    const events: GraphEvent[] = [];
+    for (const f of doc.value.frames ?? []) {
+      if (!f.nodes.some((n) => out.has(n))) continue;
+      const rest = f.nodes.filter((n) => !out.has(n));
+      // A frame is re-made with its remaining members (or removed when none is left).
+      events.push({ type: 'removeFrame', id: f.id });
+      if (rest.length) events.push({ type: 'addFrame', frame: { ...f, nodes: rest } });
+    }
+    return events.length ? dispatch({ type: 'batch', events }) : false;
+  }
+  const updateFrame = (id: string, change: { title?: string; color?: string }) => dispatch({ type: 'updateFrame', id, ...change }, { coalesce: `frame-edit:${id}` });
+  const removeFrame = (id: string) => dispatch({ type: 'removeFrame', id });
+  function addNote(position: Position, frame?: string, text = ''): string {
+    const id = freshId(doc.value, 'note');
+    dispatch({ type: 'addNote', note: { id, text, position }, ...(frame ? { frame } : {}) });
+    return id;
+  }
+  const setNoteText = (id: string, text: string) => dispatch({ type: 'setNoteText', id, text }, { coalesce: `note:${id}` });
+  const removeNote = (id: string) => dispatch({ type: 'removeNote', id });
+  /** Move nodes and notes together (a frame drag): one undo step per gesture key. */
+  const moveMembers = (positions: Record<string, Position>, gestureKey: string) => dispatch({ type: 'moveNodes', positions }, { coalesce: gestureKey });
+
   return {
     doc,
     analysis,
@@ -219,5 +250,13 @@ export const useGraphStore = defineStore('graph', () => {
     duplicate,
     hasClipboard,
     setEditGuard,
+    groupIntoFrame,
+    takeOutOfFrames,
+    updateFrame,
+    removeFrame,
+    addNote,
+    setNoteText,
+    removeNote,
+    moveMembers,
   };
 });

@@ -148,7 +148,7 @@ describe('connectionProblem refuses impossible wires', () => {
 });
 
 describe('parse never throws on user data', () => {
-  const bad: unknown[] = [null, 42, 'x', [], {}, { format: 'other' }, { format: 'wirelab.graph', version: 2, nodes: [], edges: [] },
+  const bad: unknown[] = [null, 42, 'x', [], {}, { format: 'other' }, { format: 'wirelab.graph', version: 99, nodes: [], edges: [] },
     { format: 'wirelab.graph', version: 1, nodes: [{ id: 1 }], edges: [{}] },
     { format: 'wirelab.graph', version: 1, nodes: [{ id: 'a', type: 'dense', params: [16] }], edges: [] },
     { format: 'wirelab.graph', version: 1, nodes: [], edges: [], training: { batchSize: -1, optimizer: 'lbfgs' } }];
