@@ -3,6 +3,7 @@ import { inject } from 'vue';
 import { downloadBlob } from './download';
 import { presets } from '../../presets';
 import { editorKey } from '../editor/editor-key';
+import { edgeId } from '../graph/events';
 import { useGraphStore } from '../stores/graphStore';
 import { useUiStore } from '../stores/uiStore';
 
@@ -59,7 +60,11 @@ export function useEditorActions() {
       downloadBlob(`${base}.json`, new Blob([graph.serialize()], { type: 'application/json' }));
     },
     deleteSelection() {
-      if (ui.selection.length) graph.removeNodes(ui.selection);
+      const wire = ui.wire && graph.doc.edges.find((e) => edgeId(e) === ui.wire);
+      if (wire) {
+        graph.disconnect(wire);
+        ui.selectWire(null);
+      } else if (ui.selection.length) graph.removeNodes(ui.selection);
     },
     copy() {
       const n = graph.copy(ui.selection);

@@ -1,23 +1,27 @@
 // The Rete adapter. Rete is a view of the graph document:
 //  - user gestures on the canvas (wire, unwire, drag) become store actions;
 //  - the view is patched from the document by `sync`, which diffs the two.
-// Wires are vetoed in the `connectioncreate` pipe with connectionProblem(), and the reason is shown.
+// Wires are drawn by WireFlow (wire-flow.ts) and made by the store (rewire.ts: replace, move, insert,
+// take out), which says why when one cannot be made; Rete only ever adds the wires the document has.
 import type { Pinia } from 'pinia';
 import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
-import { ClassicFlow, ConnectionPlugin } from 'rete-connection-plugin';
+import { ConnectionPlugin, type SocketData } from 'rete-connection-plugin';
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { Presets as VuePresets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
-import { createApp, reactive, watch } from 'vue';
+import { createApp, reactive, shallowRef, watch, type ShallowRef } from 'vue';
 import { categories, nodeType, nodeTypes } from '../../nodes';
-import { connectionProblem } from '../graph/analyze';
-import type { GraphDocument } from '../graph/document';
+import type { GraphDocument, GraphEdge } from '../graph/document';
 import { edgeId, sameEdge, type Position } from '../graph/events';
+import { typesForWire } from '../graph/rewire';
 import { arrange as arrangeLayout, frameRect, union, type Rect, type Size } from '../graph/layout';
 import { useGraphStore } from '../stores/graphStore';
 import { useLayoutStore, type ViewTransform } from '../stores/layoutStore';
 import { useUiStore } from '../stores/uiStore';
 import FramesLayer from './FramesLayer.vue';
+import type { SearchOption } from './NodeSearch.vue';
+import { WireFlow } from './wire-flow';
+import WireView from './WireView.vue';
 import NodeView from './NodeView.vue';
 import SocketView from './SocketView.vue';
 import { connectionEdge, NODE_WIDTH, viewConnection, ViewNode, type Schemes } from './view-node';
@@ -30,7 +34,26 @@ export const LEGIBLE_ZOOM = 0.85;
 const VIEW_MARGIN = 24;
 const NOTE_WIDTH = 220;
 
+/** The node search a wire released on empty canvas opens. */
+export interface WireSearch {
+  /** Where to show it, in client pixels, and where the node goes, in canvas units. */
+  x: number;
+  y: number;
+  at: Position;
+  from: { node: string; port: string; side: 'output' | 'input' };
+  title: string;
+  options: SearchOption[];
+}
+
 export interface EditorHandle {
+  /** The open wire search, or null. */
+  readonly wireSearch: ShallowRef<WireSearch | null>;
+  /** Add the node a wire search offered, wired in; closes the search. */
+  pickFromSearch(option: SearchOption): Promise<void>;
+  /** Select these nodes and bring them to the middle of the view, at a legible zoom at least. */
+  reveal(ids: readonly string[]): Promise<void>;
+  /** Zoom to the selected nodes (all of them in view, at most 100 %). */
+  zoomToSelection(): Promise<void>;
   /** Zoom and pan so the whole graph shows, however small. */
   zoomToFit(): Promise<void>;
   /** The view a graph opens with: all of it when it fits at a legible zoom, else its start (top left) at that zoom. */
@@ -103,6 +126,14 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
           { label: 'Delete', key: 'delete', handler: () => void graph.removeNodes(targets()) },
           { label: 'Duplicate', key: 'duplicate', handler: () => void select(graph.duplicate(targets())) },
           { label: 'Group into a frame', key: 'frame', handler: () => void graph.groupIntoFrame(targets()) },
+          {
+            label: 'Take out of the flow (Alt+drag)',
+            key: 'takeout',
+            handler: () => {
+              const problem = graph.takeOutOfFlow(context.id);
+              if (problem) ui.notify('error', problem);
+            },
+          },
           ...(graph.doc.frames?.some((f) => f.nodes.includes(context.id))
             ? [{ label: 'Take out of its frame', key: 'unframe', handler: () => void graph.takeOutOfFrames(targets()) }]
             : []),
@@ -116,11 +147,29 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       customize: {
         node: () => NodeView,
         socket: () => SocketView,
+        connection: () => WireView,
       },
     }),
   );
   render.addPreset(VuePresets.contextMenu.setup({ delay: 300 }));
-  connection.addPreset(() => new ClassicFlow());
+  const wireSearch = shallowRef<WireSearch | null>(null);
+  connection.addPreset(
+    () =>
+      new WireFlow<Schemes, never[]>({
+        existing: (input) => docNow().edges.find((e) => e.to.node === input.node && e.to.port === input.port),
+        wire(edge, moving) {
+          const problem = graph.wire(edge, moving);
+          if (problem) ui.notify('error', problem);
+        },
+        released(from, moving) {
+          if (moving) {
+            if (graph.disconnect(moving)) ui.notify('info', 'Wire removed. Ctrl+Z puts it back.');
+            return;
+          }
+          openWireSearch(from);
+        },
+      }),
+  );
 
   editor.use(area);
   area.use(connection);
@@ -135,27 +184,34 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   const placing = new Set<string>();
   editor.addPipe((context) => {
     if (context.type === 'connectioncreate') {
+      // Only the sync adds wires, those the document has; gestures go through the store (WireFlow).
       const edge = connectionEdge(context.data);
-      // The sync is adding a wire the document already has.
-      if (docNow().edges.some((e) => sameEdge(e, edge))) return context;
-      const problem = connectionProblem(docNow(), edge);
-      if (problem) ui.notify('error', problem);
-      else graph.connect(edge);
-      // Either way Rete does not add it itself: the store changed, and the sync draws the wire.
-      return undefined;
+      return docNow().edges.some((e) => sameEdge(e, edge)) ? context : undefined;
     }
-    if (context.type === 'connectionremoved') graph.disconnect(connectionEdge(context.data));
     return context;
   });
 
+  // A node drag: Alt held at the press takes the node out of the flow; a drop on a wire puts it there.
+  let dragged: { id: string; alt: boolean; moved: boolean } | null = null;
+  let altAtPress = false;
+  const onPress = (e: PointerEvent) => {
+    altAtPress = e.altKey;
+  };
+  container.addEventListener('pointerdown', onPress, { capture: true });
   area.addPipe((context) => {
+    if (context.type === 'pointerdown') ui.selectWire(null);
+    if (context.type === 'nodepicked') dragged = { id: context.data.id, alt: altAtPress, moved: false };
     if (context.type === 'nodetranslated' && !placing.has(context.data.id)) {
       const node = docNow().nodes.find((n) => n.id === context.data.id);
       const p = context.data.position;
-      if (node && (Math.abs(node.position[0] - p.x) > 0.5 || Math.abs(node.position[1] - p.y) > 0.5))
+      if (node && (Math.abs(node.position[0] - p.x) > 0.5 || Math.abs(node.position[1] - p.y) > 0.5)) {
         graph.moveNode(node.id, [Math.round(p.x), Math.round(p.y)], 'drag');
+        if (dragged?.id === node.id) dragged.moved = true;
+      }
     }
     if (context.type === 'nodedragged') {
+      if (dragged?.moved) afterDrag(dragged.id, dragged.alt);
+      dragged = null;
       graph.endGesture();
       // Rete never un-picks a node: left picked, any later move of it (by a frame, undo or the keys)
       // would drag the whole selection along.
@@ -166,6 +222,66 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     if (context.type === 'zoomed' || context.type === 'translated') layout.setView(area.area.transform);
     return context;
   });
+
+  /** The wire under a client point, if any (not one of `nodeId`'s own). */
+  function wireAt(clientX: number, clientY: number, nodeId: string): GraphEdge | undefined {
+    const byId = new Map(docNow().edges.map((e) => [edgeId(e), e]));
+    for (const el of document.elementsFromPoint(clientX, clientY)) {
+      const id = el.closest('[data-wire-id]')?.getAttribute('data-wire-id');
+      const edge = id ? byId.get(id) : undefined;
+      if (edge && edge.from.node !== nodeId && edge.to.node !== nodeId) return edge;
+    }
+    return undefined;
+  }
+
+  function afterDrag(id: string, alt: boolean) {
+    // Part of the drag's undo step (same gesture key), so one Ctrl+Z undoes the move and the rewiring.
+    if (alt) {
+      const problem = graph.takeOutOfFlow(id, 'drag');
+      if (problem) ui.notify('error', problem);
+      return;
+    }
+    const rect = container.getBoundingClientRect();
+    const { x, y, k } = area.area.transform;
+    const px = rect.left + x + area.area.pointer.x * k;
+    const py = rect.top + y + area.area.pointer.y * k;
+    const wire = wireAt(px, py, id);
+    if (!wire) return;
+    const free = !docNow().edges.some((e) => e.from.node === id || e.to.node === id);
+    if (!free) return;
+    const problem = graph.insertNodeOnWire(id, wire, 'drag');
+    if (problem) ui.notify('error', problem);
+  }
+
+  function openWireSearch(from: SocketData) {
+    const side = from.side;
+    const def = nodeType(docNow().nodes.find((n) => n.id === from.nodeId)?.type ?? '');
+    const port = (side === 'output' ? def?.outputs : def?.inputs)?.find((p) => p.name === from.key);
+    if (!def || !port) return;
+    const shape = side === 'output' ? graph.analysis.nodes[from.nodeId]?.outputs[from.key] ?? null : null;
+    const options = typesForWire(nodeTypes, { side, kind: port.kind, shape });
+    const rect = container.getBoundingClientRect();
+    const { x, y, k } = area.area.transform;
+    const at: Position = [area.area.pointer.x, area.area.pointer.y];
+    const shapeText = shape ? ` ${shape.length ? shape.join('×') : 'scalar'}` : '';
+    wireSearch.value = {
+      x: rect.left + x + at[0] * k,
+      y: rect.top + y + at[1] * k,
+      at: side === 'output' ? [at[0], at[1] - 20] : [at[0] - NODE_WIDTH, at[1] - 20],
+      from: { node: from.nodeId, port: from.key, side },
+      title: side === 'output' ? `Takes ${port.kind}${shapeText} from ${def.label} "${from.nodeId}"` : `Feeds ${port.kind} into ${def.label} "${from.nodeId}"`,
+      options,
+    };
+  }
+
+  async function pickFromSearch(option: SearchOption) {
+    const s = wireSearch.value;
+    wireSearch.value = null;
+    if (!s) return;
+    const r = graph.addNodeWired(option.def.type, s.at, s.from, option.port);
+    if ('problem' in r) ui.notify('error', r.problem);
+    else await select([r.id]);
+  }
 
   function readSelection() {
     const ids = [...selector.entities.values()].filter((e) => e.label === 'node').map((e) => e.id);
@@ -350,6 +466,23 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     if (r) await show(r, LEGIBLE_ZOOM);
   }
 
+  async function zoomToSelection() {
+    await requestSync();
+    measureMissing();
+    const r = union(ui.selection.flatMap((id) => nodeRect(id) ?? []));
+    if (r) await show(r, Math.min(LEGIBLE_ZOOM, area.area.transform.k));
+  }
+
+  async function reveal(ids: readonly string[]) {
+    await select(ids);
+    measureMissing();
+    const r = union(ids.flatMap((id) => nodeRect(id) ?? []));
+    if (!r) return;
+    const { width: w, height: h } = viewportSize();
+    const k = Math.max(area.area.transform.k, LEGIBLE_ZOOM);
+    await setView({ x: w / 2 - (r.x + r.width / 2) * k, y: h / 2 - (r.y + r.height / 2) * k, k });
+  }
+
   async function arrange() {
     await requestSync();
     measureMissing();
@@ -393,7 +526,19 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
 
   await requestSync();
 
+  // Selecting a wire unselects the nodes.
+  const stopWire = watch(
+    () => ui.wire,
+    (w) => {
+      if (w) void selector.unselectAll().then(readSelection);
+    },
+  );
+
   return {
+    wireSearch,
+    pickFromSearch,
+    reveal,
+    zoomToSelection,
     zoomToFit,
     firstView,
     arrange,
@@ -408,6 +553,8 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     synced: () => requestSync(),
     destroy() {
       stop();
+      stopWire();
+      container.removeEventListener('pointerdown', onPress, { capture: true });
       resizes.disconnect();
       framesApp.unmount();
       area.destroy();

@@ -1,11 +1,14 @@
 // unknown → GraphDocument, or the list of what is wrong. Never throws on user data.
 // Structural checks only; whether the graph makes sense (shapes, wiring) is analyze's job.
+import type { ProblemFix } from '../../nodes/define';
 import { DEFAULT_TRAINING, FRAME_COLORS, GRAPH_FORMAT, GRAPH_VERSION, type GraphDocument, type GraphEdge, type GraphFrame, type GraphNode, type GraphNote, type ParamValue, type TrainingSettings } from './document';
 
 export interface Diagnostic {
   node?: string;
   port?: string;
   message: string;
+  /** A one-click fix (see ProblemFix in nodes/define.ts). */
+  fix?: ProblemFix;
 }
 
 /** One line per diagnostic, as the CLI prints it: `node <id>: <message>`. */

@@ -8,6 +8,8 @@ import { analyze, connectionProblem } from '../graph/analyze';
 import { emptyDocument, FRAME_COLORS, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
 import { copySelection, createNode, freshId, pasteEvent, reduce, type Clip, type GraphEvent, type Position } from '../graph/events';
 import { openText, openValue } from '../graph/open';
+import { addWired, fixEdit, insertOnWire, takeOut, wireEdit, type EditResult } from '../graph/rewire';
+import type { ProblemFix } from '../../nodes/define';
 import type { Diagnostic } from '../graph/parse';
 
 export const AUTOSAVE_KEY = 'wirelab.graph';
@@ -220,6 +222,24 @@ export const useGraphStore = defineStore('graph', () => {
   }
   const setNoteText = (id: string, text: string) => dispatch({ type: 'setNoteText', id, text }, { coalesce: `note:${id}` });
   const removeNote = (id: string) => dispatch({ type: 'removeNote', id });
+  /** Apply a rewiring edit as one undo step; returns why it could not be done, or null. */
+  function apply(result: EditResult, coalesce?: string): string | null {
+    if (!result.ok) return result.problem;
+    dispatch(result.event, coalesce ? { coalesce } : {});
+    return null;
+  }
+  /** Wire, replacing what a single input had; `moving`: the wire the user dragged off an input. */
+  const wire = (edge: GraphEdge, moving?: GraphEdge) => apply(wireEdit(doc.value, edge, moving));
+  const insertNodeOnWire = (id: string, edge: GraphEdge, coalesce?: string) => apply(insertOnWire(doc.value, id, edge), coalesce);
+  const takeOutOfFlow = (id: string, coalesce?: string) => apply(takeOut(doc.value, id), coalesce);
+  /** Add a node wired to the port a wire was dragged from. Returns its id, or the problem. */
+  function addNodeWired(type: string, position: Position, from: { node: string; port: string; side: 'output' | 'input' }, port: string): { id: string } | { problem: string } {
+    const r = addWired(doc.value, type, position, from, port);
+    if (!r.ok) return { problem: r.problem };
+    dispatch(r.event);
+    return { id: r.id! };
+  }
+  const applyFix = (id: string, port: string | undefined, fix: ProblemFix) => apply(fixEdit(doc.value, id, port, fix));
   /** Move nodes and notes together (a frame drag): one undo step per gesture key. */
   const moveMembers = (positions: Record<string, Position>, gestureKey: string) => dispatch({ type: 'moveNodes', positions }, { coalesce: gestureKey });
 
@@ -258,5 +278,10 @@ export const useGraphStore = defineStore('graph', () => {
     setNoteText,
     removeNote,
     moveMembers,
+    wire,
+    insertNodeOnWire,
+    takeOutOfFlow,
+    addNodeWired,
+    applyFix,
   };
 });

@@ -92,3 +92,29 @@ export const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a
 
 /** Wait for the view to settle after an action (sync, zoom, layout). */
 export const settle = (page: Page, ms = 300) => page.waitForTimeout(ms);
+
+/** The screen point halfway along a wire (by its edge id, `from.port->to.port`). */
+export function wireMidpoint(page: Page, id: string): Promise<{ x: number; y: number }> {
+  return page.evaluate((wireId) => {
+    const path = document.querySelector<SVGPathElement>(`[data-wire-id="${CSS.escape(wireId)}"] .wire-hit`);
+    if (!path) throw new Error(`no wire ${wireId}`);
+    const p = path.getPointAtLength(path.getTotalLength() / 2);
+    const m = path.getScreenCTM()!;
+    return { x: m.a * p.x + m.c * p.y + m.e, y: m.b * p.x + m.d * p.y + m.f };
+  }, id);
+}
+
+/** Press on a socket, drag and release at a point (empty canvas, or another socket's centre). */
+export async function dragFromSocket(page: Page, socket: Locator, to: { x: number; y: number }) {
+  const a = await centre(socket);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + to.x) / 2, (a.y + to.y) / 2, { steps: 5 });
+  await page.mouse.move(to.x, to.y, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** A node's socket, by port label. */
+export async function socket(page: Page, node: string, label: string, side: 'in' | 'out'): Promise<Locator> {
+  return page.locator(`[data-node-id="${node}"] [data-testid="${side === 'in' ? 'input' : 'output'}-socket"]`).nth(await portIndex(page, node, label, side));
+}
