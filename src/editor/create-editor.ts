@@ -54,6 +54,10 @@ export interface EditorHandle {
   reveal(ids: readonly string[]): Promise<void>;
   /** Zoom to the selected nodes (all of them in view, at most 100 %). */
   zoomToSelection(): Promise<void>;
+  /** Select one node, panning only when it is not wholly in view (keyboard navigation). */
+  focusNode(id: string): Promise<void>;
+  /** Close the open menu or search; false when none was open. */
+  closeMenus(): boolean;
   /** Zoom and pan so the whole graph shows, however small. */
   zoomToFit(): Promise<void>;
   /** The view a graph opens with: all of it when it fits at a legible zoom, else its start (top left) at that zoom. */
@@ -483,6 +487,31 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     await setView({ x: w / 2 - (r.x + r.width / 2) * k, y: h / 2 - (r.y + r.height / 2) * k, k });
   }
 
+  async function focusNode(id: string) {
+    await select([id]);
+    const r = nodeRect(id);
+    if (!r) return;
+    const { x, y, k } = area.area.transform;
+    const { width: w, height: h } = viewportSize();
+    const inView = r.x * k + x >= 0 && r.y * k + y >= 0 && (r.x + r.width) * k + x <= w && (r.y + r.height) * k + y <= h;
+    if (!inView) await setView({ x: w / 2 - (r.x + r.width / 2) * k, y: h / 2 - (r.y + r.height / 2) * k, k });
+  }
+
+  function closeMenus(): boolean {
+    let closed = false;
+    if (wireSearch.value) {
+      wireSearch.value = null;
+      closed = true;
+    }
+    // Rete's context menu lives in an element of the container, hidden on 'unmount'.
+    for (const el of container.children)
+      if (el instanceof HTMLElement && el.style.display !== 'none' && el.querySelector('[data-testid="context-menu"]')) {
+        void area.emit({ type: 'unmount', data: { element: el } });
+        closed = true;
+      }
+    return closed;
+  }
+
   async function arrange() {
     await requestSync();
     measureMissing();
@@ -539,6 +568,8 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     pickFromSearch,
     reveal,
     zoomToSelection,
+    focusNode,
+    closeMenus,
     zoomToFit,
     firstView,
     arrange,

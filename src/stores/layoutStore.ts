@@ -67,6 +67,8 @@ export const useLayoutStore = defineStore('layout', () => {
   const tab = ref<PanelTab>(initial.tab);
   /** The canvas's last zoom and pan; null until the canvas has been shown once. */
   const view = ref<ViewTransform | null>(initial.view);
+  /** The keyboard shortcuts overlay (?); not kept. */
+  const helpOpen = ref(false);
 
   let timer: ReturnType<typeof setTimeout> | null = null;
   const save = () => {
@@ -94,5 +96,5 @@ export const useLayoutStore = defineStore('layout', () => {
     view.value = { x: Math.round(t.x * 10) / 10, y: Math.round(t.y * 10) / 10, k: Math.round(t.k * 10000) / 10000 };
   }
 
-  return { panels, tab, view, resize, toggle, setView };
+  return { panels, tab, view, helpOpen, resize, toggle, setView };
 });
