@@ -71,10 +71,17 @@ export function py(value: ParamValue): string {
   return String(value);
 }
 
-/** A problem with a node, with the way to fix it in the message. */
+/**
+ * A fix the editor can apply with one click: insert a node of `insert`'s type on the wire into
+ * the problem's port, or set a param — of the node wired into `port` when given, else of this node.
+ */
+export type ProblemFix = { label: string } & ({ insert: string } | { set: { port?: string; name: string; value: ParamValue } });
+
+/** A problem with a node, with the way to fix it in the message (and, where one click can, in `fix`). */
 export interface Problem {
   port?: string;
   message: string;
+  fix?: ProblemFix;
 }
 
 export type InferResult = { ok: true; outputs: Record<string, Shape> } | { ok: false; problems: Problem[] };

@@ -31,7 +31,7 @@ export const denseNode = defineNode<DenseParams>({
     if (x.length !== 1)
       return {
         ok: false,
-        problems: [{ port: 'input', message: `Dense needs a flat vector, got ${describeShape(x)}; insert Flatten before it.` }],
+        problems: [{ port: 'input', message: `Dense needs a flat vector, got ${describeShape(x)}; insert Flatten before it.`, fix: { label: 'Insert Flatten', insert: 'flatten' } }],
       };
     return { ok: true, outputs: { output: [p.units] } };
   },

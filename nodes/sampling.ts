@@ -35,6 +35,8 @@ export function sameLatent(label: string, mean: Shape | undefined, logVar: Shape
         {
           port: 'logVar',
           message: `${label}: μ is ${describeShape(mean)} but log σ² is ${describeShape(logVar)}; give both Dense layers the same number of units.`,
+          // Applies when a Dense feeds log σ² (the editor checks that the node has the param).
+          fix: { label: `Set units to ${mean![0]} to match μ`, set: { port: 'logVar', name: 'units', value: mean![0] } },
         },
       ],
     };

@@ -3,13 +3,16 @@ import { inject } from 'vue';
 import { downloadBlob } from './download';
 import { presets } from '../../presets';
 import { editorKey } from '../editor/editor-key';
+import { edgeId } from '../graph/events';
 import { useGraphStore } from '../stores/graphStore';
+import { useLayoutStore } from '../stores/layoutStore';
 import { useUiStore } from '../stores/uiStore';
 import { describeDiagnostic } from '../graph/parse';
 
 export function useEditorActions() {
   const graph = useGraphStore();
   const ui = useUiStore();
+  const layout = useLayoutStore();
   const editor = inject(editorKey)!;
 
   const fit = () => editor.value?.zoomToFit();
@@ -17,7 +20,7 @@ export function useEditorActions() {
   const afterReplace = async () => {
     ui.setSelection([]);
     await editor.value?.synced();
-    await fit();
+    await editor.value?.firstView();
   };
 
   return {
@@ -72,7 +75,11 @@ export function useEditorActions() {
       }
     },
     deleteSelection() {
-      if (ui.selection.length) graph.removeNodes(ui.selection);
+      const wire = ui.wire && graph.doc.edges.find((e) => edgeId(e) === ui.wire);
+      if (wire) {
+        graph.disconnect(wire);
+        ui.selectWire(null);
+      } else if (ui.selection.length) graph.removeNodes(ui.selection);
     },
     copy() {
       const n = graph.copy(ui.selection);
@@ -81,6 +88,35 @@ export function useEditorActions() {
     async paste() {
       const ids = graph.paste();
       if (ids.length) await editor.value?.select(ids);
+    },
+    groupSelection() {
+      if (ui.selection.length) graph.groupIntoFrame(ui.selection);
+    },
+    zoomToSelection: () => editor.value?.zoomToSelection(),
+    /** Select the next (or previous) node in the order data flows. */
+    async selectNext(step: 1 | -1) {
+      const order = [...graph.analysis.order, ...graph.doc.nodes.map((n) => n.id).filter((id) => !graph.analysis.order.includes(id))];
+      if (!order.length) return;
+      const current = ui.selection.length ? order.indexOf(ui.selection[ui.selection.length - 1]) : -1;
+      const next = current < 0 ? (step > 0 ? 0 : order.length - 1) : (current + step + order.length) % order.length;
+      await editor.value?.focusNode(order[next]);
+    },
+    /** Move the selected nodes; presses in a row are one undo step. */
+    moveSelection(dx: number, dy: number) {
+      const chosen = new Set(ui.selection);
+      const positions: Record<string, [number, number]> = {};
+      for (const n of graph.doc.nodes) if (chosen.has(n.id)) positions[n.id] = [n.position[0] + dx, n.position[1] + dy];
+      if (Object.keys(positions).length) graph.moveMembers(positions, 'keys-move');
+    },
+    /** Escape: close a menu or the help; else clear the selection. */
+    async escape() {
+      if (layout.helpOpen) layout.helpOpen = false;
+      else if (editor.value?.closeMenus()) return;
+      else if (ui.wire) ui.selectWire(null);
+      else if (ui.selection.length) await editor.value?.select([]);
+    },
+    toggleHelp() {
+      layout.helpOpen = !layout.helpOpen;
     },
     async selectAll() {
       await editor.value?.select(graph.doc.nodes.map((n) => n.id));

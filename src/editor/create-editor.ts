@@ -1,30 +1,78 @@
 // The Rete adapter. Rete is a view of the graph document:
 //  - user gestures on the canvas (wire, unwire, drag) become store actions;
 //  - the view is patched from the document by `sync`, which diffs the two.
-// Wires are vetoed in the `connectioncreate` pipe with connectionProblem(), and the reason is shown.
+// Wires are drawn by WireFlow (wire-flow.ts) and made by the store (rewire.ts: replace, move, insert,
+// take out), which says why when one cannot be made; Rete only ever adds the wires the document has.
 import type { Pinia } from 'pinia';
 import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin } from 'rete-area-plugin';
-import { ClassicFlow, ConnectionPlugin } from 'rete-connection-plugin';
+import { ConnectionPlugin, type SocketData } from 'rete-connection-plugin';
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
-import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { Presets as VuePresets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
-import { createApp, watch } from 'vue';
+import { createApp, reactive, shallowRef, watch, type ShallowRef } from 'vue';
 import { categories, nodeType, nodeTypes } from '../../nodes';
-import { connectionProblem } from '../graph/analyze';
-import type { GraphDocument } from '../graph/document';
+import type { GraphDocument, GraphEdge } from '../graph/document';
 import { edgeId, sameEdge, type Position } from '../graph/events';
+import { typesForWire } from '../graph/rewire';
+import { datasetInfo } from '../graph/datasets';
+import { arrange as arrangeLayout, frameRect, union, type Rect, type Size } from '../graph/layout';
 import { useGraphStore } from '../stores/graphStore';
+import { useLayoutStore, type ViewTransform } from '../stores/layoutStore';
 import { useUiStore } from '../stores/uiStore';
+import FramesLayer from './FramesLayer.vue';
+import type { SearchOption } from './NodeSearch.vue';
+import { WireFlow } from './wire-flow';
+import WireView from './WireView.vue';
 import NodeView from './NodeView.vue';
 import SocketView from './SocketView.vue';
 import { connectionEdge, NODE_WIDTH, viewConnection, ViewNode, type Schemes } from './view-node';
 
-type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
+type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra;
+
+/** The smallest zoom at which a node's title (14 px) still reads at ≥ 11 px on screen. */
+export const LEGIBLE_ZOOM = 0.85;
+/** Room left around the graph when the view fits it, in screen pixels. */
+const VIEW_MARGIN = 24;
+const NOTE_WIDTH = 220;
+
+/** The node search a wire released on empty canvas opens. */
+export interface WireSearch {
+  /** Where to show it, in client pixels, and where the node goes, in canvas units. */
+  x: number;
+  y: number;
+  at: Position;
+  from: { node: string; port: string; side: 'output' | 'input' };
+  title: string;
+  options: SearchOption[];
+}
 
 export interface EditorHandle {
+  /** The open wire search, or null. */
+  readonly wireSearch: ShallowRef<WireSearch | null>;
+  /** Add the node a wire search offered, wired in; closes the search. */
+  pickFromSearch(option: SearchOption): Promise<void>;
+  /** Select these nodes and bring them to the middle of the view, at a legible zoom at least. */
+  reveal(ids: readonly string[]): Promise<void>;
+  /** Zoom to the selected nodes (all of them in view, at most 100 %). */
+  zoomToSelection(): Promise<void>;
+  /** Select one node, panning only when it is not wholly in view (keyboard navigation). */
+  focusNode(id: string): Promise<void>;
+  /** Close the open menu or search; false when none was open. */
+  closeMenus(): boolean;
+  /** Zoom and pan so the whole graph shows, however small. */
   zoomToFit(): Promise<void>;
+  /** The view a graph opens with: all of it when it fits at a legible zoom, else its start (top left) at that zoom. */
+  firstView(): Promise<void>;
   arrange(): Promise<void>;
+  /** Measured node sizes, by id (reactive): the frames and the minimap draw with them. */
+  readonly sizes: Readonly<Record<string, Size>>;
+  /** Every node's, note's and frame's rectangle together, in canvas units. */
+  contentBounds(): Rect | null;
+  /** Canvas units → the container's size in pixels. */
+  viewportSize(): { width: number; height: number };
+  setView(t: ViewTransform): Promise<void>;
+  /** Add a note at a canvas point, inside the frame under it if any. Returns its id. */
+  addNote(p: Position): string;
   /** Area coordinates of the view's centre, less half a node, for click-to-add. */
   centre(): Position;
   /** Area coordinates of a client (mouse) point, for drops. */
@@ -46,12 +94,13 @@ const CATEGORY_TITLES: Record<(typeof categories)[number], string> = {
 export async function createEditor(container: HTMLElement, pinia: Pinia): Promise<EditorHandle> {
   const graph = useGraphStore(pinia);
   const ui = useUiStore(pinia);
+  const layout = useLayoutStore(pinia);
+  const sizes = reactive<Record<string, Size>>({});
 
   const editor = new NodeEditor<Schemes>();
   const area = new AreaPlugin<Schemes, AreaExtra>(container);
   const connection = new ConnectionPlugin<Schemes, AreaExtra>();
   const render = new VuePlugin<Schemes, AreaExtra>({ setup: (context) => createApp(context).use(pinia) });
-  const minimap = new MinimapPlugin<Schemes>({ boundViewport: true });
   const selector = AreaExtensions.selector();
   const selectable = AreaExtensions.selectableNodes(area, selector, { accumulating: AreaExtensions.accumulateOnCtrl() });
 
@@ -62,14 +111,17 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       if (context === 'root')
         return {
           searchBar: true,
-          list: categories.map((cat) => ({
+          list: [
+            { label: 'Note', key: 'note', handler: () => void addNote(menuPoint) },
+            ...categories.map((cat) => ({
             label: CATEGORY_TITLES[cat],
             key: cat,
             handler: () => undefined,
             subitems: nodeTypes
               .filter((d) => d.category === cat)
               .map((d) => ({ label: d.label, key: d.type, handler: () => void addAt(d.type, menuPoint) })),
-          })),
+            })),
+          ],
         };
       if (!(context instanceof ViewNode)) return { searchBar: false, list: [] };
       const targets = () => (ui.selection.includes(context.id) ? ui.selection : [context.id]);
@@ -78,6 +130,18 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
         list: [
           { label: 'Delete', key: 'delete', handler: () => void graph.removeNodes(targets()) },
           { label: 'Duplicate', key: 'duplicate', handler: () => void select(graph.duplicate(targets())) },
+          { label: 'Group into a frame', key: 'frame', handler: () => void graph.groupIntoFrame(targets()) },
+          {
+            label: 'Take out of the flow (Alt+drag)',
+            key: 'takeout',
+            handler: () => {
+              const problem = graph.takeOutOfFlow(context.id);
+              if (problem) ui.notify('error', problem);
+            },
+          },
+          ...(graph.doc.frames?.some((f) => f.nodes.includes(context.id))
+            ? [{ label: 'Take out of its frame', key: 'unframe', handler: () => void graph.takeOutOfFrames(targets()) }]
+            : []),
         ],
       };
     },
@@ -88,18 +152,34 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       customize: {
         node: () => NodeView,
         socket: () => SocketView,
+        connection: () => WireView,
       },
     }),
   );
   render.addPreset(VuePresets.contextMenu.setup({ delay: 300 }));
-  render.addPreset(VuePresets.minimap.setup({ size: 150 }));
-  connection.addPreset(() => new ClassicFlow());
+  const wireSearch = shallowRef<WireSearch | null>(null);
+  connection.addPreset(
+    () =>
+      new WireFlow<Schemes, never[]>({
+        existing: (input) => docNow().edges.find((e) => e.to.node === input.node && e.to.port === input.port),
+        wire(edge, moving) {
+          const problem = graph.wire(edge, moving);
+          if (problem) ui.notify('error', problem);
+        },
+        released(from, moving) {
+          if (moving) {
+            if (graph.disconnect(moving)) ui.notify('info', 'Wire removed. Ctrl+Z puts it back.');
+            return;
+          }
+          openWireSearch(from);
+        },
+      }),
+  );
 
   editor.use(area);
   area.use(connection);
   area.use(render);
   area.use(contextMenu);
-  area.use(minimap);
   AreaExtensions.simpleNodesOrder(area);
 
   const docNow = (): GraphDocument => graph.doc;
@@ -109,45 +189,159 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   const placing = new Set<string>();
   editor.addPipe((context) => {
     if (context.type === 'connectioncreate') {
+      // Only the sync adds wires, those the document has; gestures go through the store (WireFlow).
       const edge = connectionEdge(context.data);
-      // The sync is adding a wire the document already has.
-      if (docNow().edges.some((e) => sameEdge(e, edge))) return context;
-      const problem = connectionProblem(docNow(), edge);
-      if (problem) ui.notify('error', problem);
-      else graph.connect(edge);
-      // Either way Rete does not add it itself: the store changed, and the sync draws the wire.
-      return undefined;
+      return docNow().edges.some((e) => sameEdge(e, edge)) ? context : undefined;
     }
-    if (context.type === 'connectionremoved') graph.disconnect(connectionEdge(context.data));
     return context;
   });
 
+  // A node drag: Alt held at the press takes the node out of the flow; a drop on a wire puts it there.
+  let dragged: { id: string; alt: boolean; moved: boolean } | null = null;
+  let altAtPress = false;
+  const onPress = (e: PointerEvent) => {
+    altAtPress = e.altKey;
+  };
+  container.addEventListener('pointerdown', onPress, { capture: true });
   area.addPipe((context) => {
+    if (context.type === 'pointerdown') ui.selectWire(null);
+    if (context.type === 'nodepicked') dragged = { id: context.data.id, alt: altAtPress, moved: false };
     if (context.type === 'nodetranslated' && !placing.has(context.data.id)) {
       const node = docNow().nodes.find((n) => n.id === context.data.id);
       const p = context.data.position;
-      if (node && (Math.abs(node.position[0] - p.x) > 0.5 || Math.abs(node.position[1] - p.y) > 0.5))
+      if (node && (Math.abs(node.position[0] - p.x) > 0.5 || Math.abs(node.position[1] - p.y) > 0.5)) {
         graph.moveNode(node.id, [Math.round(p.x), Math.round(p.y)], 'drag');
+        if (dragged?.id === node.id) dragged.moved = true;
+      }
     }
-    if (context.type === 'nodedragged') graph.endGesture();
+    if (context.type === 'nodedragged') {
+      if (dragged?.moved) afterDrag(dragged.id, dragged.alt);
+      dragged = null;
+      graph.endGesture();
+      // Rete never un-picks a node: left picked, any later move of it (by a frame, undo or the keys)
+      // would drag the whole selection along.
+      selector.release();
+    }
     if (context.type === 'nodepicked' || context.type === 'pointerup') queueMicrotask(readSelection);
-    if (context.type === 'rendered' && context.data.type === 'node') measure(context.data.payload.id);
+    if (context.type === 'rendered' && context.data.type === 'node') observe(context.data.payload.id);
+    if (context.type === 'zoomed' || context.type === 'translated') layout.setView(area.area.transform);
     return context;
   });
+
+  /** The wire under a client point, if any (not one of `nodeId`'s own). */
+  function wireAt(clientX: number, clientY: number, nodeId: string): GraphEdge | undefined {
+    const byId = new Map(docNow().edges.map((e) => [edgeId(e), e]));
+    for (const el of document.elementsFromPoint(clientX, clientY)) {
+      const id = el.closest('[data-wire-id]')?.getAttribute('data-wire-id');
+      const edge = id ? byId.get(id) : undefined;
+      if (edge && edge.from.node !== nodeId && edge.to.node !== nodeId) return edge;
+    }
+    return undefined;
+  }
+
+  function afterDrag(id: string, alt: boolean) {
+    // Part of the drag's undo step (same gesture key), so one Ctrl+Z undoes the move and the rewiring.
+    if (alt) {
+      const problem = graph.takeOutOfFlow(id, 'drag');
+      if (problem) ui.notify('error', problem);
+      return;
+    }
+    const rect = container.getBoundingClientRect();
+    const { x, y, k } = area.area.transform;
+    const px = rect.left + x + area.area.pointer.x * k;
+    const py = rect.top + y + area.area.pointer.y * k;
+    const wire = wireAt(px, py, id);
+    if (!wire) return;
+    const free = !docNow().edges.some((e) => e.from.node === id || e.to.node === id);
+    if (!free) return;
+    const problem = graph.insertNodeOnWire(id, wire, 'drag');
+    if (problem) ui.notify('error', problem);
+  }
+
+  function openWireSearch(from: SocketData) {
+    const side = from.side;
+    const def = nodeType(docNow().nodes.find((n) => n.id === from.nodeId)?.type ?? '');
+    const port = (side === 'output' ? def?.outputs : def?.inputs)?.find((p) => p.name === from.key);
+    if (!def || !port) return;
+    const shape = side === 'output' ? graph.analysis.nodes[from.nodeId]?.outputs[from.key] ?? null : null;
+    const options = typesForWire(nodeTypes, { side, kind: port.kind, shape }, datasetInfo(docNow().training));
+    const rect = container.getBoundingClientRect();
+    const { x, y, k } = area.area.transform;
+    const at: Position = [area.area.pointer.x, area.area.pointer.y];
+    const shapeText = shape ? ` ${shape.length ? shape.join('×') : 'scalar'}` : '';
+    wireSearch.value = {
+      x: rect.left + x + at[0] * k,
+      y: rect.top + y + at[1] * k,
+      at: side === 'output' ? [at[0], at[1] - 20] : [at[0] - NODE_WIDTH, at[1] - 20],
+      from: { node: from.nodeId, port: from.key, side },
+      title: side === 'output' ? `Takes ${port.kind}${shapeText} from ${def.label} "${from.nodeId}"` : `Feeds ${port.kind} into ${def.label} "${from.nodeId}"`,
+      options,
+    };
+  }
+
+  async function pickFromSearch(option: SearchOption) {
+    const s = wireSearch.value;
+    wireSearch.value = null;
+    if (!s) return;
+    const r = graph.addNodeWired(option.def.type, s.at, s.from, option.port);
+    if ('problem' in r) ui.notify('error', r.problem);
+    else await select([r.id]);
+  }
 
   function readSelection() {
     const ids = [...selector.entities.values()].filter((e) => e.label === 'node').map((e) => e.id);
     ui.setSelection(ids.filter((id) => editor.getNode(id)));
   }
 
-  function measure(id: string) {
-    const view = area.nodeViews.get(id);
-    const node = editor.getNode(id);
-    const el = view?.element.firstElementChild;
-    if (!node || !(el instanceof HTMLElement)) return;
-    if (el.offsetWidth) node.width = el.offsetWidth;
-    if (el.offsetHeight) node.height = el.offsetHeight;
+  // Node sizes come from a ResizeObserver: batched, and without forcing a layout per node drawn.
+  const observed = new Map<Element, string>();
+  const resizes = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const id = observed.get(entry.target);
+      const box = entry.borderBoxSize?.[0];
+      if (!id || !box || !box.inlineSize) continue;
+      const size = { width: Math.round(box.inlineSize), height: Math.round(box.blockSize) };
+      const node = editor.getNode(id);
+      if (node) {
+        node.width = size.width;
+        node.height = size.height;
+      }
+      const old = sizes[id];
+      if (!old || old.width !== size.width || old.height !== size.height) sizes[id] = size;
+    }
+  });
+  function observe(id: string) {
+    const el = area.nodeViews.get(id)?.element.firstElementChild;
+    if (!el || observed.has(el)) return;
+    for (const [other, otherId] of observed) if (otherId === id) {
+      resizes.unobserve(other);
+      observed.delete(other);
+    }
+    observed.set(el, id);
+    resizes.observe(el);
   }
+  function forget(id: string) {
+    for (const [el, otherId] of observed) if (otherId === id) {
+      resizes.unobserve(el);
+      observed.delete(el);
+    }
+    delete sizes[id];
+  }
+  /** Sizes of the nodes not yet observed (just added), read once, so a layout right after an edit is right. */
+  function measureMissing() {
+    for (const n of editor.getNodes()) {
+      if (sizes[n.id]) continue;
+      const el = area.nodeViews.get(n.id)?.element.firstElementChild;
+      if (el instanceof HTMLElement && el.offsetWidth) sizes[n.id] = { width: el.offsetWidth, height: el.offsetHeight };
+    }
+  }
+
+  // Frames and notes: a layer under the nodes, inside the area's moving content.
+  const framesHost = document.createElement('div');
+  framesHost.className = 'frames-host';
+  area.area.content.holder.prepend(framesHost);
+  const framesApp = createApp(FramesLayer, { sizes, noteWidth: NOTE_WIDTH }).use(pinia);
+  framesApp.mount(framesHost);
 
   // --- store → view -------------------------------------------------------
   async function sync(doc: GraphDocument) {
@@ -156,6 +350,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     const ids = new Set(doc.nodes.map((n) => n.id));
     for (const n of editor.getNodes()) if (!ids.has(n.id)) {
       await selector.remove({ label: 'node', id: n.id });
+      forget(n.id);
       await editor.removeNode(n.id);
     }
     for (const n of doc.nodes) {
@@ -220,43 +415,120 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     if (id) await select([id]);
   }
 
-  async function zoomToFit() {
-    await requestSync();
-    editor.getNodes().forEach((n) => measure(n.id));
-    const nodes = editor.getNodes();
-    if (nodes.length) await AreaExtensions.zoomAt(area, nodes, { scale: 0.9 });
+  function nodeRect(id: string): Rect | undefined {
+    const n = docNow().nodes.find((x) => x.id === id);
+    if (n) {
+      const size = sizes[id] ?? { width: NODE_WIDTH, height: 140 };
+      return { x: n.position[0], y: n.position[1], ...size };
+    }
+    const note = docNow().notes?.find((x) => x.id === id);
+    return note ? { x: note.position[0], y: note.position[1], width: NOTE_WIDTH, height: 80 } : undefined;
   }
 
-  let arranger: { layout(): Promise<Record<string, Position>> } | null = null;
-  async function loadArranger() {
-    // elkjs is large: load it when first asked for.
-    const { AutoArrangePlugin, Presets: ArrangePresets, ArrangeAppliers } = await import('rete-auto-arrange-plugin');
-    // Computes the layout only; the positions go to the document as one undoable edit, and the sync moves the view.
-    class DocumentApplier extends ArrangeAppliers.Applier<Schemes, AreaExtra> {
-      async apply(): Promise<void> {}
+  function contentBounds(): Rect | null {
+    const doc = docNow();
+    const rects: Rect[] = [];
+    for (const n of doc.nodes) rects.push(nodeRect(n.id)!);
+    for (const n of doc.notes ?? []) rects.push(nodeRect(n.id)!);
+    for (const f of doc.frames ?? []) {
+      const r = frameRect(f, nodeRect);
+      if (r) rects.push(r);
     }
-    const plugin = new AutoArrangePlugin<Schemes, AreaExtra>();
-    plugin.addPreset(ArrangePresets.classic.setup());
-    area.use(plugin);
-    return {
-      async layout() {
-        const result = await plugin.layout({
-          applier: new DocumentApplier(),
-          options: { 'elk.direction': 'RIGHT', 'elk.spacing.nodeNode': '40', 'elk.layered.spacing.nodeNodeBetweenLayers': '60' },
-        });
-        const positions: Record<string, Position> = {};
-        for (const child of result.result.children ?? []) positions[child.id] = [Math.round(child.x ?? 0), Math.round(child.y ?? 0)];
-        return positions;
-      },
-    };
+    return union(rects);
+  }
+
+  const viewportSize = () => ({ width: container.clientWidth, height: container.clientHeight });
+
+  async function setView(t: ViewTransform) {
+    area.area.transform.x = t.x;
+    area.area.transform.y = t.y;
+    await area.area.zoom(t.k, 0, 0);
+    layout.setView(area.area.transform);
+  }
+
+  /** Fit `r` in the view at a zoom between `min` and 1; when it does not fit at `min`, show its top-left corner. */
+  async function show(r: Rect, min: number) {
+    const { width: w, height: h } = viewportSize();
+    if (!w || !h) return;
+    const fit = Math.min((w - 2 * VIEW_MARGIN) / r.width, (h - 2 * VIEW_MARGIN) / r.height, 1);
+    const k = Math.max(fit, min);
+    const x = r.width * k <= w - 2 * VIEW_MARGIN ? w / 2 - (r.x + r.width / 2) * k : VIEW_MARGIN - r.x * k;
+    const y = r.height * k <= h - 2 * VIEW_MARGIN ? h / 2 - (r.y + r.height / 2) * k : VIEW_MARGIN - r.y * k;
+    await setView({ x, y, k });
+  }
+
+  async function zoomToFit() {
+    await requestSync();
+    measureMissing();
+    const r = contentBounds();
+    if (r) await show(r, 0.02);
+  }
+
+  async function firstView() {
+    await requestSync();
+    measureMissing();
+    const r = contentBounds();
+    if (r) await show(r, LEGIBLE_ZOOM);
+  }
+
+  async function zoomToSelection() {
+    await requestSync();
+    measureMissing();
+    const r = union(ui.selection.flatMap((id) => nodeRect(id) ?? []));
+    if (r) await show(r, Math.min(LEGIBLE_ZOOM, area.area.transform.k));
+  }
+
+  async function reveal(ids: readonly string[]) {
+    await select(ids);
+    measureMissing();
+    const r = union(ids.flatMap((id) => nodeRect(id) ?? []));
+    if (!r) return;
+    const { width: w, height: h } = viewportSize();
+    const k = Math.max(area.area.transform.k, LEGIBLE_ZOOM);
+    await setView({ x: w / 2 - (r.x + r.width / 2) * k, y: h / 2 - (r.y + r.height / 2) * k, k });
+  }
+
+  async function focusNode(id: string) {
+    await select([id]);
+    const r = nodeRect(id);
+    if (!r) return;
+    const { x, y, k } = area.area.transform;
+    const { width: w, height: h } = viewportSize();
+    const inView = r.x * k + x >= 0 && r.y * k + y >= 0 && (r.x + r.width) * k + x <= w && (r.y + r.height) * k + y <= h;
+    if (!inView) await setView({ x: w / 2 - (r.x + r.width / 2) * k, y: h / 2 - (r.y + r.height / 2) * k, k });
+  }
+
+  function closeMenus(): boolean {
+    let closed = false;
+    if (wireSearch.value) {
+      wireSearch.value = null;
+      closed = true;
+    }
+    // Rete's context menu lives in an element of the container, hidden on 'unmount'.
+    for (const el of container.children)
+      if (el instanceof HTMLElement && el.style.display !== 'none' && el.querySelector('[data-testid="context-menu"]')) {
+        void area.emit({ type: 'unmount', data: { element: el } });
+        closed = true;
+      }
+    return closed;
   }
 
   async function arrange() {
     await requestSync();
-    editor.getNodes().forEach((n) => measure(n.id));
-    arranger ??= await loadArranger();
-    graph.moveNodes(await arranger.layout());
-    await zoomToFit();
+    measureMissing();
+    // As wide as the canvas shows at a legible zoom: the graph then reads row by row, scrolling down only.
+    const width = (viewportSize().width - 2 * VIEW_MARGIN) / LEGIBLE_ZOOM;
+    const positions = arrangeLayout(docNow(), graph.analysis.order, (id) => nodeRect(id) ?? { width: NODE_WIDTH, height: 140 }, { width });
+    graph.moveNodes(positions);
+    await firstView();
+  }
+
+  function addNote(p: Position): string {
+    const inside = docNow().frames?.find((f) => {
+      const r = frameRect(f, nodeRect);
+      return r && p[0] >= r.x && p[0] <= r.x + r.width && p[1] >= r.y && p[1] <= r.y + r.height;
+    });
+    return graph.addNote([Math.round(p[0]), Math.round(p[1])], inside?.id);
   }
 
   function toArea(clientX: number, clientY: number): Position {
@@ -284,15 +556,39 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
 
   await requestSync();
 
+  // Selecting a wire unselects the nodes.
+  const stopWire = watch(
+    () => ui.wire,
+    (w) => {
+      if (w) void selector.unselectAll().then(readSelection);
+    },
+  );
+
   return {
+    wireSearch,
+    pickFromSearch,
+    reveal,
+    zoomToSelection,
+    focusNode,
+    closeMenus,
     zoomToFit,
+    firstView,
     arrange,
+    sizes,
+    contentBounds,
+    viewportSize,
+    setView,
+    addNote,
     centre,
     toArea,
     select,
     synced: () => requestSync(),
     destroy() {
       stop();
+      stopWire();
+      container.removeEventListener('pointerdown', onPress, { capture: true });
+      resizes.disconnect();
+      framesApp.unmount();
       area.destroy();
     },
   };

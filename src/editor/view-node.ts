@@ -6,7 +6,7 @@ import type { GraphEdge } from '../graph/document';
 import { edgeId } from '../graph/events';
 import { sockets } from './sockets';
 
-export const NODE_WIDTH = 200;
+export const NODE_WIDTH = 180;
 
 export class ViewNode extends ClassicPreset.Node {
   width = NODE_WIDTH;

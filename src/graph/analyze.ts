@@ -250,7 +250,7 @@ export function analyze(doc: GraphDocument): Analysis {
     const params = resolved.get(id)!;
     const inferred = def.inferShape(inputs, params, { wires, from, dataset });
     if (!inferred.ok) {
-      for (const p of inferred.problems) diagnostics.push({ node: id, ...(p.port ? { port: p.port } : {}), message: p.message });
+      for (const p of inferred.problems) diagnostics.push({ node: id, ...(p.port ? { port: p.port } : {}), message: p.message, ...(p.fix ? { fix: p.fix } : {}) });
       continue;
     }
     result.outputs = inferred.outputs;

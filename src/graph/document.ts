@@ -57,6 +57,25 @@ export interface TrainingSettings {
   custom?: CustomData;
 }
 
+/** Frame colours, by name; a file may also give a #rrggbb colour. */
+export const FRAME_COLORS = ['blue', 'purple', 'green', 'orange', 'red', 'gray'] as const;
+
+/** A titled, coloured box around some nodes (and notes) that moves them as one. Its rectangle follows its members. */
+export interface GraphFrame {
+  id: string;
+  title: string;
+  color: string;
+  /** Ids of the nodes and notes inside it; each belongs to one frame at most. */
+  nodes: string[];
+}
+
+/** A comment on the canvas, for a teacher's remarks. Plain text. */
+export interface GraphNote {
+  id: string;
+  text: string;
+  position: [number, number];
+}
+
 export interface GraphDocument {
   format: 'wirelab.graph';
   version: 2;
@@ -64,6 +83,9 @@ export interface GraphDocument {
   nodes: GraphNode[];
   edges: GraphEdge[];
   training: TrainingSettings;
+  /** Version 2; optional, so a document without them means what it meant in version 1. */
+  frames?: GraphFrame[];
+  notes?: GraphNote[];
 }
 
 export const GRAPH_FORMAT = 'wirelab.graph';

@@ -3,7 +3,7 @@
 // Pure and immutable: an event that changes nothing returns the very same document.
 import { nodeType } from '../../nodes';
 import { defaultParams } from '../../nodes/define';
-import type { GraphDocument, GraphEdge, GraphNode, ParamValue, TrainingSettings } from './document';
+import type { GraphDocument, GraphEdge, GraphFrame, GraphNode, GraphNote, ParamValue, TrainingSettings } from './document';
 
 export type Position = [number, number];
 
@@ -19,7 +19,15 @@ export type GraphEvent =
   | { type: 'rename'; name: string }
   | { type: 'setTraining'; settings: Partial<TrainingSettings> }
   | { type: 'replaceDocument'; doc: GraphDocument }
-  | { type: 'paste'; nodes: GraphNode[]; edges: GraphEdge[] };
+  | { type: 'paste'; nodes: GraphNode[]; edges: GraphEdge[] }
+  | { type: 'addFrame'; frame: GraphFrame }
+  | { type: 'updateFrame'; id: string; title?: string; color?: string }
+  | { type: 'removeFrame'; id: string }
+  | { type: 'addNote'; note: GraphNote; frame?: string }
+  | { type: 'setNoteText'; id: string; text: string }
+  | { type: 'removeNote'; id: string }
+  /** Several events as one edit (one undo step): rewiring gestures. Each applies to the result of the one before. */
+  | { type: 'batch'; events: GraphEvent[] };
 
 export const sameEdge = (a: GraphEdge, b: GraphEdge): boolean =>
   a.from.node === b.from.node && a.from.port === b.from.port && a.to.node === b.to.node && a.to.port === b.to.port;
@@ -50,11 +58,14 @@ export function reduce(doc: GraphDocument, event: GraphEvent): GraphDocument {
     case 'removeNodes': {
       const ids = new Set(event.ids);
       if (!doc.nodes.some((n) => ids.has(n.id))) return doc;
-      return {
-        ...doc,
-        nodes: doc.nodes.filter((n) => !ids.has(n.id)),
-        edges: doc.edges.filter((e) => !ids.has(e.from.node) && !ids.has(e.to.node)),
-      };
+      return withoutMembers(
+        {
+          ...doc,
+          nodes: doc.nodes.filter((n) => !ids.has(n.id)),
+          edges: doc.edges.filter((e) => !ids.has(e.from.node) && !ids.has(e.to.node)),
+        },
+        ids,
+      );
     }
     case 'connect': {
       const ids = new Set(doc.nodes.map((n) => n.id));
@@ -69,14 +80,17 @@ export function reduce(doc: GraphDocument, event: GraphEvent): GraphDocument {
     case 'moveNode':
       return mapNode(doc, event.id, (n) => (samePosition(n.position, event.position) ? n : { ...n, position: [event.position[0], event.position[1]] }));
     case 'moveNodes': {
+      // Nodes and notes alike (a frame moves both).
       let changed = false;
-      const nodes = doc.nodes.map((n) => {
+      const move = <T extends { id: string; position: Position }>(n: T): T => {
         const p = event.positions[n.id];
         if (!p || samePosition(n.position, p)) return n;
         changed = true;
         return { ...n, position: [p[0], p[1]] as Position };
-      });
-      return changed ? { ...doc, nodes } : doc;
+      };
+      const nodes = doc.nodes.map(move);
+      const notes = doc.notes?.map(move);
+      return changed ? { ...doc, nodes, ...(notes ? { notes } : {}) } : doc;
     }
     case 'setParam':
       return mapNode(doc, event.id, (n) =>
@@ -103,13 +117,69 @@ export function reduce(doc: GraphDocument, event: GraphEvent): GraphDocument {
       if (event.nodes.some((n) => taken.has(n.id))) return doc;
       return { ...doc, nodes: [...doc.nodes, ...event.nodes], edges: [...doc.edges, ...event.edges] };
     }
+    case 'addFrame': {
+      const f = event.frame;
+      const known = new Set([...doc.nodes.map((n) => n.id), ...(doc.notes ?? []).map((n) => n.id)]);
+      const members = [...new Set(f.nodes)].filter((id) => known.has(id));
+      if (!members.length || doc.frames?.some((x) => x.id === f.id)) return doc;
+      // A node belongs to one frame at most: grouping takes it out of its old frame.
+      const rest = withoutMembers(doc, new Set(members));
+      return { ...rest, frames: [...(rest.frames ?? []), { id: f.id, title: f.title, color: f.color, nodes: members }] };
+    }
+    case 'updateFrame': {
+      const frames = doc.frames ?? [];
+      const i = frames.findIndex((f) => f.id === event.id);
+      if (i < 0) return doc;
+      const f = frames[i];
+      const next = { ...f, ...(event.title !== undefined ? { title: event.title } : {}), ...(event.color !== undefined ? { color: event.color } : {}) };
+      if (next.title === f.title && next.color === f.color) return doc;
+      const copy = frames.slice();
+      copy[i] = next;
+      return { ...doc, frames: copy };
+    }
+    case 'removeFrame': {
+      const frames = (doc.frames ?? []).filter((f) => f.id !== event.id);
+      return frames.length === (doc.frames ?? []).length ? doc : { ...doc, frames };
+    }
+    case 'addNote':
+      if (doc.nodes.some((n) => n.id === event.note.id) || doc.notes?.some((n) => n.id === event.note.id)) return doc;
+      return {
+        ...doc,
+        notes: [...(doc.notes ?? []), { ...event.note, position: [event.note.position[0], event.note.position[1]] }],
+        ...(doc.frames && event.frame ? { frames: doc.frames.map((f) => (f.id === event.frame ? { ...f, nodes: [...f.nodes, event.note.id] } : f)) } : {}),
+      };
+    case 'setNoteText': {
+      const notes = doc.notes ?? [];
+      const i = notes.findIndex((n) => n.id === event.id);
+      if (i < 0 || notes[i].text === event.text) return doc;
+      const copy = notes.slice();
+      copy[i] = { ...notes[i], text: event.text };
+      return { ...doc, notes: copy };
+    }
+    case 'removeNote': {
+      const notes = (doc.notes ?? []).filter((n) => n.id !== event.id);
+      if (notes.length === (doc.notes ?? []).length) return doc;
+      return withoutMembers({ ...doc, notes }, new Set([event.id]));
+    }
+    case 'batch':
+      return event.events.reduce(reduce, doc);
   }
+}
+
+/** The document with these ids taken out of every frame; a frame left empty goes too. */
+function withoutMembers(doc: GraphDocument, ids: Set<string>): GraphDocument {
+  if (!doc.frames?.some((f) => f.nodes.some((id) => ids.has(id)))) return doc;
+  const frames = doc.frames
+    .map((f) => (f.nodes.some((id) => ids.has(id)) ? { ...f, nodes: f.nodes.filter((id) => !ids.has(id)) } : f))
+    .filter((f) => f.nodes.length > 0);
+  return { ...doc, frames };
 }
 
 /** An id not yet used in the document: `dense1`, `dense2`, ... (`conv2d-transpose` → `conv2d_transpose1`). */
 export function freshId(doc: GraphDocument, base: string, taken: Set<string> = new Set()): string {
   const stem = base.replace(/[^A-Za-z0-9_]/g, '_').replace(/\d+$/, '') || 'node';
-  const used = new Set([...doc.nodes.map((n) => n.id), ...taken]);
+  // Nodes, notes and frames share one id space (a frame lists nodes and notes).
+  const used = new Set([...doc.nodes.map((n) => n.id), ...(doc.notes ?? []).map((n) => n.id), ...(doc.frames ?? []).map((f) => f.id), ...taken]);
   for (let i = 1; ; i++) if (!used.has(`${stem}${i}`)) return `${stem}${i}`;
 }
 

@@ -1,12 +1,15 @@
 // unknown → GraphDocument, or the list of what is wrong. Never throws on user data.
 // Structural checks only; whether the graph makes sense (shapes, wiring) is analyze's job.
-import { DEFAULT_TRAINING, GRAPH_FORMAT, GRAPH_VERSION, TRAINING_LIMITS, type GraphDocument, type GraphEdge, type GraphNode, type NumericSetting, type ParamValue, type TrainingSettings } from './document';
+import type { ProblemFix } from '../../nodes/define';
+import { DEFAULT_TRAINING, FRAME_COLORS, GRAPH_FORMAT, GRAPH_VERSION, TRAINING_LIMITS, type GraphDocument, type GraphEdge, type GraphFrame, type GraphNode, type GraphNote, type NumericSetting, type ParamValue, type TrainingSettings } from './document';
 import { describeValue, oneLine, quoted, safeText } from './describe';
 
 export interface Diagnostic {
   node?: string;
   port?: string;
   message: string;
+  /** A one-click fix (see ProblemFix in nodes/define.ts). */
+  fix?: ProblemFix;
 }
 
 /** One line per diagnostic, as the CLI prints it: `node <id>: <message>`, the id escaped and bounded. */
@@ -51,10 +54,12 @@ function versionProblem(v: unknown): string | null {
  * The migration chain: MIGRATIONS[n] turns a version-n document into a version n+1 one, as plain
  * JSON, before it is checked. One small step per version, so every saved file keeps opening.
  */
-const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
+type Json = Record<string, unknown>;
+
+const MIGRATIONS: Record<number, (doc: Json) => Json> = {
   // 1 → 2: several wires may end at one port, in the order of `edges` (version 1 allowed that only
   // on the Objective, where order does not matter); `training.dataset` may be 'custom' with
-  // `training.custom`. Nothing in a version-1 file changes meaning.
+  // `training.custom`; optional frames and notes. Nothing in a version-1 file changes meaning.
   1: (doc) => ({ ...doc, version: 2 }),
 };
 
@@ -136,9 +141,62 @@ export function parse(input: unknown): ParseResult {
     });
 
   const training = parseTraining(value.training, out);
+  const notes = parseNotes(value.notes, ids, out);
+  const frames = parseFrames(value.frames, ids, out);
   const doc: GraphDocument = { format: GRAPH_FORMAT, version: GRAPH_VERSION, name, nodes, edges, training };
+  if (frames) doc.frames = frames;
+  if (notes) doc.notes = notes;
   if (out.length) return { ok: false, diagnostics: out, partial: doc };
   return { ok: true, doc };
+}
+
+const isPosition = (p: unknown): p is [number, number] => Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/** Notes share the id space of nodes (a frame lists both). Adds their ids to `ids`. */
+function parseNotes(v: unknown, ids: Set<string>, out: Diagnostic[]): GraphNote[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) {
+    out.push({ message: `"notes" must be a list of notes, got ${describeValue(v)}.` });
+    return undefined;
+  }
+  const notes: GraphNote[] = [];
+  v.forEach((n: unknown, i: number) => {
+    if (!isObject(n) || typeof n.id !== 'string' || n.id === '' || typeof n.text !== 'string' || !isPosition(n.position)) {
+      out.push({ message: `notes[${i}] needs a string "id", a string "text" and a "position" [x, y].` });
+      return;
+    }
+    if (ids.has(n.id)) out.push({ message: `notes[${i}]: the id ${quoted(n.id)} is already used by a node or note.` });
+    ids.add(n.id);
+    notes.push({ id: n.id, text: n.text, position: [n.position[0], n.position[1]] });
+  });
+  return notes;
+}
+
+const isColor = (c: unknown): c is string => typeof c === 'string' && ((FRAME_COLORS as readonly string[]).includes(c) || /^#[0-9a-fA-F]{6}$/.test(c));
+
+function parseFrames(v: unknown, ids: Set<string>, out: Diagnostic[]): GraphFrame[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) {
+    out.push({ message: `"frames" must be a list of frames, got ${describeValue(v)}.` });
+    return undefined;
+  }
+  const frames: GraphFrame[] = [];
+  const member = new Map<string, string>();
+  v.forEach((f: unknown, i: number) => {
+    if (!isObject(f) || typeof f.id !== 'string' || f.id === '' || typeof f.title !== 'string' || !Array.isArray(f.nodes) || !f.nodes.every((x) => typeof x === 'string')) {
+      out.push({ message: `frames[${i}] needs a string "id", a string "title" and "nodes", a list of node ids.` });
+      return;
+    }
+    if (!isColor(f.color)) out.push({ message: `frames[${i}]: "color" must be one of ${FRAME_COLORS.join(', ')} or #rrggbb, got ${describeValue(f.color)}.` });
+    for (const id of f.nodes as string[]) {
+      if (!ids.has(id)) out.push({ message: `frames[${i}] (${quoted(f.title as string)}) lists ${quoted(id)}, which is no node or note.` });
+      const other = member.get(id);
+      if (other !== undefined && other !== f.id) out.push({ message: `${quoted(id)} is in two frames; a node belongs to one frame at most.` });
+      member.set(id, f.id);
+    }
+    frames.push({ id: f.id, title: f.title, color: isColor(f.color) ? f.color : 'gray', nodes: [...new Set(f.nodes as string[])] });
+  });
+  return frames;
 }
 
 function parseTraining(t: unknown, out: Diagnostic[]): TrainingSettings {

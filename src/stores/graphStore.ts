@@ -7,9 +7,11 @@ import { nodeType } from '../../nodes';
 import { paramProblem } from '../../nodes/define';
 import { presets } from '../../presets';
 import { analyze, connectionProblem } from '../graph/analyze';
-import { emptyDocument, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
-import { copySelection, createNode, pasteEvent, reduce, type Clip, type GraphEvent, type Position } from '../graph/events';
+import { emptyDocument, FRAME_COLORS, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
+import { copySelection, createNode, freshId, pasteEvent, reduce, type Clip, type GraphEvent, type Position } from '../graph/events';
 import { openText, openValue } from '../graph/open';
+import { addWired, fixEdit, insertOnWire, takeOut, wireEdit, type EditResult } from '../graph/rewire';
+import type { ProblemFix } from '../../nodes/define';
 import type { Diagnostic } from '../graph/parse';
 
 export const AUTOSAVE_KEY = 'wirelab.graph';
@@ -227,6 +229,55 @@ export const useGraphStore = defineStore('graph', () => {
 
   const hasClipboard = () => clipboard !== null;
 
+  /** Put these nodes (and notes) in a new frame, taking them out of any other. Returns the frame's id, or null. */
+  function groupIntoFrame(ids: readonly string[], title = 'Frame'): string | null {
+    const id = freshId(doc.value, 'frame');
+    const used = new Set((doc.value.frames ?? []).map((f) => f.color));
+    const color = FRAME_COLORS.find((c) => !used.has(c)) ?? FRAME_COLORS[0];
+    return dispatch({ type: 'addFrame', frame: { id, title, color, nodes: [...ids] } }) ? id : null;
+  }
+  function takeOutOfFrames(ids: readonly string[]) {
+    const out = new Set(ids);
+    const events: GraphEvent[] = [];
+    for (const f of doc.value.frames ?? []) {
+      if (!f.nodes.some((n) => out.has(n))) continue;
+      const rest = f.nodes.filter((n) => !out.has(n));
+      // A frame is re-made with its remaining members (or removed when none is left).
+      events.push({ type: 'removeFrame', id: f.id });
+      if (rest.length) events.push({ type: 'addFrame', frame: { ...f, nodes: rest } });
+    }
+    return events.length ? dispatch({ type: 'batch', events }) : false;
+  }
+  const updateFrame = (id: string, change: { title?: string; color?: string }) => dispatch({ type: 'updateFrame', id, ...change }, { coalesce: `frame-edit:${id}` });
+  const removeFrame = (id: string) => dispatch({ type: 'removeFrame', id });
+  function addNote(position: Position, frame?: string, text = ''): string {
+    const id = freshId(doc.value, 'note');
+    dispatch({ type: 'addNote', note: { id, text, position }, ...(frame ? { frame } : {}) });
+    return id;
+  }
+  const setNoteText = (id: string, text: string) => dispatch({ type: 'setNoteText', id, text }, { coalesce: `note:${id}` });
+  const removeNote = (id: string) => dispatch({ type: 'removeNote', id });
+  /** Apply a rewiring edit as one undo step; returns why it could not be done, or null. */
+  function apply(result: EditResult, coalesce?: string): string | null {
+    if (!result.ok) return result.problem;
+    dispatch(result.event, coalesce ? { coalesce } : {});
+    return null;
+  }
+  /** Wire, replacing what a single input had; `moving`: the wire the user dragged off an input. */
+  const wire = (edge: GraphEdge, moving?: GraphEdge) => apply(wireEdit(doc.value, edge, moving));
+  const insertNodeOnWire = (id: string, edge: GraphEdge, coalesce?: string) => apply(insertOnWire(doc.value, id, edge), coalesce);
+  const takeOutOfFlow = (id: string, coalesce?: string) => apply(takeOut(doc.value, id), coalesce);
+  /** Add a node wired to the port a wire was dragged from. Returns its id, or the problem. */
+  function addNodeWired(type: string, position: Position, from: { node: string; port: string; side: 'output' | 'input' }, port: string): { id: string } | { problem: string } {
+    const r = addWired(doc.value, type, position, from, port);
+    if (!r.ok) return { problem: r.problem };
+    dispatch(r.event);
+    return { id: r.id! };
+  }
+  const applyFix = (id: string, port: string | undefined, fix: ProblemFix) => apply(fixEdit(doc.value, id, port, fix));
+  /** Move nodes and notes together (a frame drag): one undo step per gesture key. */
+  const moveMembers = (positions: Record<string, Position>, gestureKey: string) => dispatch({ type: 'moveNodes', positions }, { coalesce: gestureKey });
+
   return {
     doc,
     fromLink,
@@ -258,5 +309,18 @@ export const useGraphStore = defineStore('graph', () => {
     duplicate,
     hasClipboard,
     setEditGuard,
+    groupIntoFrame,
+    takeOutOfFrames,
+    updateFrame,
+    removeFrame,
+    addNote,
+    setNoteText,
+    removeNote,
+    moveMembers,
+    wire,
+    insertNodeOnWire,
+    takeOutOfFlow,
+    addNodeWired,
+    applyFix,
   };
 });

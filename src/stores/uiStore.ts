@@ -25,6 +25,8 @@ function storage(): Storage | null {
 
 export const useUiStore = defineStore('ui', () => {
   const selection = ref<string[]>([]);
+  /** The selected wire's id (edgeId), or null; selecting a wire clears the node selection and back. */
+  const wire = ref<string | null>(null);
   const saved = storage()?.getItem(THEME_KEY);
   const theme = ref<Theme>(saved === 'light' ? 'light' : 'dark');
   const messages = ref<Message[]>([]);
@@ -39,8 +41,12 @@ export const useUiStore = defineStore('ui', () => {
 
   function setSelection(ids: readonly string[]) {
     const next = [...new Set(ids)];
+    if (next.length) wire.value = null;
     if (next.length === selection.value.length && next.every((id, i) => id === selection.value[i])) return;
     selection.value = next;
+  }
+  function selectWire(id: string | null) {
+    wire.value = id;
   }
 
   function dismiss(id: number) {
@@ -59,5 +65,5 @@ export const useUiStore = defineStore('ui', () => {
     return id;
   }
 
-  return { selection, theme, messages, toggleTheme, setSelection, notify, dismiss };
+  return { selection, wire, theme, messages, toggleTheme, setSelection, selectWire, notify, dismiss };
 });

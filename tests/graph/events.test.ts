@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { presets } from '../../presets';
 import { analyze } from '../../src/graph/analyze';
@@ -95,7 +96,8 @@ describe('copy and paste', () => {
     const ids = event.nodes.map((n) => n.id);
     expect(new Set(ids).size).toBe(3);
     for (const id of ids) expect(doc.nodes.some((n) => n.id === id)).toBe(false);
-    expect(event.nodes[0].position).toEqual([300, 40]);
+    const conv1 = doc.nodes.find((n) => n.id === 'conv1')!.position;
+    expect(event.nodes[0].position).toEqual([conv1[0] + 40, conv1[1] + 40]);
     const next = reduce(doc, event);
     expect(next.nodes).toHaveLength(doc.nodes.length + 3);
     expect(next.edges).toHaveLength(doc.edges.length + 2);
@@ -124,5 +126,77 @@ describe('opening files', () => {
     vae.edges.push({ from: { node: 'conv1', port: 'nope' }, to: { node: 'conv2', port: 'input' } });
     expect(openText(JSON.stringify(vae)).ok).toBe(false);
     expect(openText(JSON.stringify(betaVae())).ok).toBe(true);
+  });
+});
+
+describe('frames and notes', () => {
+  it('groups nodes into a frame, one frame per node, and removing nodes empties frames', () => {
+    const doc = reduce(betaVae(), { type: 'replaceDocument', doc: { ...betaVae(), frames: [] } });
+    const d1 = reduce(doc, { type: 'addFrame', frame: { id: 'f1', title: 'Convs', color: 'blue', nodes: ['conv1', 'conv2', 'ghost'] } });
+    expect(d1.frames).toEqual([{ id: 'f1', title: 'Convs', color: 'blue', nodes: ['conv1', 'conv2'] }]);
+    const d2 = reduce(d1, { type: 'addFrame', frame: { id: 'f2', title: 'Two', color: 'red', nodes: ['conv2', 'flatten'] } });
+    expect(d2.frames!.map((f) => f.nodes)).toEqual([['conv1'], ['conv2', 'flatten']]);
+    const d3 = reduce(d2, { type: 'removeNodes', ids: ['conv1'] });
+    expect(d3.frames!.map((f) => f.id)).toEqual(['f2']);
+    expect(reduce(d3, { type: 'updateFrame', id: 'f2', title: 'Renamed' }).frames![0].title).toBe('Renamed');
+    expect(reduce(d3, { type: 'removeFrame', id: 'f2' }).frames).toEqual([]);
+    expect(analyze(d3).diagnostics).toEqual(analyze(reduce(betaVae(), { type: 'removeNodes', ids: ['conv1'] })).diagnostics);
+  });
+
+  it('moves a frame’s nodes and notes together in one event', () => {
+    let doc = betaVae();
+    doc = reduce(doc, { type: 'addNote', note: { id: 'note1', text: 'Look here', position: [0, 0] }, frame: 'encoder' });
+    expect(doc.frames!.find((f) => f.id === 'encoder')!.nodes).toContain('note1');
+    const moved = reduce(doc, { type: 'moveNodes', positions: { conv1: [1, 1], note1: [5, 6] } });
+    expect(moved.notes![0].position).toEqual([5, 6]);
+    expect(moved.nodes.find((n) => n.id === 'conv1')!.position).toEqual([1, 1]);
+    expect(reduce(moved, { type: 'setNoteText', id: 'note1', text: 'New' }).notes![0].text).toBe('New');
+    const gone = reduce(moved, { type: 'removeNote', id: 'note1' });
+    expect(gone.notes).toEqual([]);
+    expect(gone.frames!.find((f) => f.id === 'encoder')!.nodes).not.toContain('note1');
+    expect(freshId(doc, 'note')).toBe('note2');
+    expect(freshId(doc, 'encoder')).toBe('encoder1');
+  });
+
+  it('a batch is one edit, applied in order', () => {
+    const doc = betaVae();
+    const edge = { from: { node: 'conv1', port: 'output' }, to: { node: 'flatten', port: 'input' } };
+    const old = { from: { node: 'conv2', port: 'output' }, to: { node: 'flatten', port: 'input' } };
+    const next = reduce(doc, { type: 'batch', events: [{ type: 'disconnect', edge: old }, { type: 'connect', edge }] });
+    expect(next.edges.filter((e) => e.to.node === 'flatten')).toEqual([edge]);
+  });
+});
+
+describe('format version 2', () => {
+  it('opens a version 1 file with the same meaning, and saves version 2 with frames and notes', () => {
+    const v1 = JSON.parse(readFileSync('tests/e2e/fixtures/beta-vae-v1.json', 'utf8')) as { version: number; frames?: unknown };
+    expect(v1.version).toBe(1);
+    expect(v1.frames).toBeUndefined();
+    const r = parse(v1);
+    if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+    expect(r.doc.version).toBe(2);
+    expect(r.doc.frames).toBeUndefined();
+    const now = betaVae();
+    expect(r.doc.nodes.map((n) => [n.id, n.type, n.params])).toEqual(now.nodes.map((n) => [n.id, n.type, n.params]));
+    expect(r.doc.edges).toEqual(now.edges);
+    expect(analyze(r.doc).parts).toEqual(analyze(now).parts);
+    const round = parse(JSON.parse(JSON.stringify({ ...now, notes: [{ id: 'n1', text: '<b>x</b>', position: [1, 2] }] })));
+    expect(round.ok && round.doc.notes).toEqual([{ id: 'n1', text: '<b>x</b>', position: [1, 2] }]);
+    expect(round.ok && round.doc.frames!.map((f) => f.title)).toEqual(now.frames!.map((f) => f.title));
+  });
+
+  it('refuses a newer version, bad frames and bad notes with a message', () => {
+    const base = betaVae();
+    const says = (value: unknown, pattern: RegExp) => {
+      const r = parse(value);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.diagnostics.map((d) => d.message).join(' ')).toMatch(pattern);
+    };
+    says({ ...base, version: 3 }, /newer Wirelab/);
+    says({ ...base, frames: [{ id: 'f', title: 'T', color: 'url(x)', nodes: ['conv1'] }] }, /color/);
+    says({ ...base, frames: [{ id: 'f', title: 'T', color: 'red', nodes: ['nope'] }] }, /no node or note/);
+    says({ ...base, frames: [{ id: 'f', title: 'T', color: 'red', nodes: ['conv1'] }, { id: 'g', title: 'U', color: 'red', nodes: ['conv1'] }] }, /two frames/);
+    says({ ...base, notes: [{ id: 'conv1', text: 'x', position: [0, 0] }] }, /already used/);
+    says({ ...base, notes: [{ id: 'n', text: 3, position: [0, 0] }] }, /notes\[0\]/);
   });
 });

@@ -174,8 +174,9 @@ describe('graph store', () => {
     const internal = g.doc.edges.filter((e) => first.includes(e.from.node) && first.includes(e.to.node));
     expect(internal).toHaveLength(1);
     const pos = (id: string) => g.doc.nodes.find((n) => n.id === id)!.position;
-    expect(pos(first[0])).toEqual([300, 40]);
-    expect(pos(second[0])).toEqual([340, 80]);
+    const [x, y] = pos('conv1');
+    expect(pos(first[0])).toEqual([x + 40, y + 40]);
+    expect(pos(second[0])).toEqual([x + 80, y + 80]);
     g.undo();
     g.undo();
     expect(g.doc.nodes).toHaveLength(20);

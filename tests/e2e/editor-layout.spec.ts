@@ -1,0 +1,206 @@
+// The first view, panels, frames and notes (issue 12, items 1 and 2), at 1280×800 in Chromium.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectCount, expectText, nodeBoxes, nodes, overlaps, settle, titleSizes } from './canvas';
+import { openApp, ROOT, useAppServer, type AppPage } from './harness';
+
+const env = useAppServer();
+
+async function withApp(run: (app: AppPage) => Promise<void>) {
+  const app = await openApp(env.browser, env.server);
+  try {
+    await settle(app.page, 500);
+    await run(app);
+    expect(app.errors).toEqual([]);
+  } finally {
+    await app.context.close();
+  }
+}
+
+/** Node titles legible, the encoder and decoder framed, the minimap over no node. */
+async function expectReadable(app: AppPage) {
+  const { page } = app;
+  const sizes = await titleSizes(page);
+  expect(Object.keys(sizes)).toHaveLength(20);
+  for (const [id, px] of Object.entries(sizes)) expect(px, `title of ${id}`).toBeGreaterThanOrEqual(11);
+  const minimap = (await page.getByTestId('minimap').boundingBox())!;
+  for (const [id, box] of Object.entries(await nodeBoxes(page))) expect(overlaps(box, minimap), `${id} under the minimap`).toBe(false);
+  // The start of the graph is on screen: the encoder's frame title and its first convolution.
+  const canvas = (await page.getByTestId('canvas').boundingBox())!;
+  const conv1 = (await page.locator('[data-node-id="conv1"]').boundingBox())!;
+  expect(overlaps(conv1, canvas)).toBe(true);
+  const title = (await page.locator('[data-frame-id="encoder"] [data-testid="frame-title"]').boundingBox())!;
+  expect(title.y).toBeGreaterThanOrEqual(canvas.y);
+  expect(title.x).toBeGreaterThanOrEqual(canvas.x);
+}
+
+describe('first view and layout', () => {
+  it('opens the β-VAE legible at 1280×800, in labelled frames, and Arrange keeps it so', async () => {
+    await withApp(async (app) => {
+      const { page } = app;
+      await expect(page.locator('[data-testid="frame-title"]').allTextContents()).resolves.toEqual(
+        expect.arrayContaining(['Encoder', 'Decoder']),
+      );
+      // The frames surround their nodes.
+      const encoder = (await page.locator('[data-frame-id="encoder"]').boundingBox())!;
+      for (const id of ['conv1', 'conv2', 'sampling']) {
+        const b = (await page.locator(`[data-node-id="${id}"]`).boundingBox())!;
+        expect(b.x >= encoder.x && b.x + b.width <= encoder.x + encoder.width && b.y >= encoder.y && b.y + b.height <= encoder.y + encoder.height, id).toBe(true);
+      }
+      // Rows, not one long strip: the layout is no wider than the canvas shows at this zoom.
+      const boxes = Object.values(await nodeBoxes(page));
+      const canvas = (await page.getByTestId('canvas').boundingBox())!;
+      const right = Math.max(...boxes.map((b) => b.x + b.width));
+      const left = Math.min(...boxes.map((b) => b.x));
+      expect(right - left).toBeLessThanOrEqual(canvas.width);
+      // The canvas keeps most of the window.
+      expect(canvas.width * canvas.height).toBeGreaterThan(0.4 * 1280 * 800);
+      await expectReadable(app);
+
+      await page.getByTestId('arrange').click();
+      await settle(page, 800);
+      await expectReadable(app);
+      // Arrange is one undoable edit.
+      await page.getByTestId('zoom-fit').click();
+      await settle(page);
+      const minimap = (await page.getByTestId('minimap').boundingBox())!;
+      for (const [id, box] of Object.entries(await nodeBoxes(page))) expect(overlaps(box, minimap), `${id} under the minimap after Fit`).toBe(false);
+    });
+  });
+
+  it('panels resize and collapse; zoom, tab and panel sizes survive a reload', async () => {
+    await withApp(async ({ page }) => {
+      const canvas0 = (await page.getByTestId('canvas').boundingBox())!;
+      // Drag the inspector's splitter 100 px to the right: the inspector narrows, the canvas widens.
+      const split = (await page.getByTestId('splitter-inspector').boundingBox())!;
+      await page.mouse.move(split.x + split.width / 2, split.y + 40);
+      await page.mouse.down();
+      await page.mouse.move(split.x + split.width / 2 + 100, split.y + 40, { steps: 5 });
+      await page.mouse.up();
+      const canvas1 = (await page.getByTestId('canvas').boundingBox())!;
+      expect(canvas1.width).toBeGreaterThan(canvas0.width + 90);
+      // Hide the palette and the bottom panel.
+      await page.getByTestId('toggle-palette').click();
+      await page.getByTestId('toggle-bottom').click();
+      await settle(page);
+      const canvas2 = (await page.getByTestId('canvas').boundingBox())!;
+      expect(canvas2.width).toBeGreaterThan(canvas1.width + 100);
+      expect(canvas2.height).toBeGreaterThan(canvas1.height + 100);
+      await expect(page.getByTestId('palette-search').isVisible()).resolves.toBe(false);
+      // Open the Plots tab (that shows the bottom panel again), zoom in with the wheel over a node's body.
+      await page.getByTestId('tab-plots').click();
+      const conv1 = (await page.locator('[data-node-id="conv1"] .node-params').boundingBox())!;
+      await page.mouse.move(conv1.x + conv1.width / 2, conv1.y + conv1.height / 2);
+      const before = (await titleSizes(page)).conv1;
+      await page.mouse.wheel(0, -200);
+      await settle(page);
+      const zoomed = (await titleSizes(page)).conv1;
+      expect(zoomed).toBeGreaterThan(before * 1.05);
+      const canvas3 = (await page.getByTestId('canvas').boundingBox())!;
+      await settle(page, 400);
+      await page.reload();
+      await page.waitForSelector('[data-testid="node"]');
+      await settle(page, 600);
+      const after = (await page.getByTestId('canvas').boundingBox())!;
+      expect(after).toEqual(canvas3);
+      expect(Math.abs((await titleSizes(page)).conv1 - zoomed)).toBeLessThan(0.05);
+      await expect(page.getByTestId('tab-plots').getAttribute('aria-selected')).resolves.toBe('true');
+      await expect(page.getByTestId('palette-search').isVisible()).resolves.toBe(false);
+    });
+  });
+});
+
+describe('frames and notes', () => {
+  it('groups selected nodes into a frame that moves them as one, and undo is one step', async () => {
+    await withApp(async ({ page }) => {
+      await page.getByTestId('new-file').click();
+      for (const t of ['dataset', 'flatten', 'dense']) await page.getByTestId(`palette-${t}`).click();
+      await expectCount(nodes(page), 3);
+      await page.locator('[data-node-id="flatten1"] .node-title').click();
+      await page.locator('[data-node-id="dense1"] .node-title').click({ modifiers: ['Control'] });
+      await page.keyboard.press('Control+g');
+      await expectCount(page.getByTestId('frame'), 1);
+      // Rename it.
+      await page.getByTestId('frame-title').dblclick();
+      await page.locator('[data-testid^="frame-title-input-"]').fill('Head');
+      await page.keyboard.press('Enter');
+      await expectText(page, 'frame-title', 'Head');
+      const before = await nodeBoxes(page);
+      const header = (await page.locator('[data-testid="frame"] .frame-header').boundingBox())!;
+      await page.mouse.move(header.x + 40, header.y + header.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(header.x + 100, header.y + 80, { steps: 4 });
+      await page.mouse.move(header.x + 160, header.y + 160, { steps: 4 });
+      await page.mouse.up();
+      await settle(page);
+      const after = await nodeBoxes(page);
+      // Both by the pointer's movement: (120, 160 − half the header) on screen, give or take a pixel of rounding.
+      for (const id of ['flatten1', 'dense1']) {
+        expect(Math.abs(after[id].x - before[id].x - 120), id).toBeLessThan(1.5);
+        expect(Math.abs(after[id].y - before[id].y - (160 - header.height / 2)), id).toBeLessThan(1.5);
+      }
+      // The dataset, outside the frame, stayed.
+      expect(after.dataset1).toEqual(before.dataset1);
+      // One undo puts both back.
+      await page.keyboard.press('Control+z');
+      await settle(page);
+      const undone = await nodeBoxes(page);
+      for (const id of ['flatten1', 'dense1']) expect(undone[id]).toEqual(before[id]);
+      await expectText(page, 'frame-title', 'Head');
+      // Saved in the document.
+      const saved = JSON.parse((await page.evaluate(() => localStorage.getItem('wirelab.graph')))!) as { version: number; frames: { title: string; nodes: string[] }[] };
+      expect(saved.version).toBe(2);
+      expect(saved.frames).toEqual([expect.objectContaining({ title: 'Head', nodes: ['flatten1', 'dense1'] })]);
+    });
+  });
+
+  it('adds a note with text from the canvas menu; it is saved, shown as text, and undoable', async () => {
+    await withApp(async ({ page }) => {
+      const canvas = (await page.getByTestId('canvas').boundingBox())!;
+      // An empty spot: right of the encoder frame is beyond the layout's width.
+      const frame = (await page.locator('[data-frame-id="encoder"]').boundingBox())!;
+      const spot = { x: Math.min(frame.x + frame.width + 20, canvas.x + canvas.width - 10), y: canvas.y + 20 };
+      await page.mouse.click(spot.x, spot.y, { button: 'right' });
+      await page.getByTestId('context-menu').getByText('Note', { exact: true }).click();
+      await expectCount(page.getByTestId('note'), 1);
+      await page.getByTestId('note').dblclick();
+      await page.locator('[data-testid^="note-input-"]').fill('β trades sharpness for a tidy latent space <b id="x">!</b>');
+      await page.locator('[data-testid="canvas"]').click({ position: { x: 5, y: canvas.height - 5 } });
+      await expectText(page, 'note-text', 'β trades sharpness for a tidy latent space <b id="x">!</b>');
+      await expectCount(page.locator('#x'), 0);
+      await page.reload();
+      await page.waitForSelector('[data-testid="node"]');
+      await expectText(page, 'note-text', 'β trades sharpness for a tidy latent space <b id="x">!</b>');
+      await expectCount(page.locator('#x'), 0);
+      // Undo takes the text back, then the note.
+      await page.getByTestId('note').dblclick();
+      await page.locator('[data-testid^="note-input-"]').fill('Changed');
+      await page.locator('[data-testid="canvas"]').click({ position: { x: 5, y: canvas.height - 5 } });
+      await expectText(page, 'note-text', 'Changed');
+      await page.keyboard.press('Control+z');
+      await expectText(page, 'note-text', 'β trades sharpness for a tidy latent space <b id="x">!</b>');
+      await page.getByTestId('note').locator('.note-remove').click();
+      await expectCount(page.getByTestId('note'), 0);
+      await page.keyboard.press('Control+z');
+      await expectCount(page.getByTestId('note'), 1);
+    });
+  });
+
+  it('a version 1 file still opens, with the same meaning', async () => {
+    await withApp(async ({ page }) => {
+      const v1 = readFileSync(resolve(ROOT, 'tests/e2e/fixtures/beta-vae-v1.json'));
+      expect(JSON.parse(v1.toString()).version).toBe(1);
+      await page.getByTestId('preset-autoencoder').click();
+      await expectCount(nodes(page), 16);
+      await page.getByTestId('open-file').setInputFiles({ name: 'old.json', mimeType: 'application/json', buffer: v1 });
+      await expectCount(nodes(page), 20);
+      await expectCount(page.locator('[data-testid="connection"]'), 26);
+      await expectCount(page.getByTestId('frame'), 0);
+      await expectText(page, 'summary-total-encoder', '69,076');
+      await expectText(page, 'summary-total-decoder', '65,089');
+      const sizes = await titleSizes(page);
+      for (const px of Object.values(sizes)) expect(px).toBeGreaterThan(0);
+    });
+  });
+});
