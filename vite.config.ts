@@ -21,5 +21,8 @@ export default defineConfig({
     // Unit tests in Node; the browser tests (*.spec.ts) run with vitest.e2e.config.ts.
     include: ['tests/**/*.test.ts'],
     environment: 'node',
+    // Real tfjs on a loaded 2-core CI machine: a few seconds of work can take ten times as long.
+    // Tests wait on results, never on the clock; this only stops a real hang.
+    testTimeout: 60_000,
   },
 });

@@ -188,13 +188,14 @@ function parseFrames(v: unknown, ids: Set<string>, out: Diagnostic[]): GraphFram
       return;
     }
     if (!isColor(f.color)) out.push({ message: `frames[${i}]: "color" must be one of ${FRAME_COLORS.join(', ')} or #rrggbb, got ${describeValue(f.color)}.` });
-    for (const id of f.nodes as string[]) {
-      if (!ids.has(id)) out.push({ message: `frames[${i}] (${quoted(f.title as string)}) lists ${quoted(id)}, which is no node or note.` });
+    // A member that is no node or note (deleted by hand in the file) is left out: a frame only draws a box.
+    const members = (f.nodes as string[]).filter((id) => ids.has(id));
+    for (const id of members) {
       const other = member.get(id);
       if (other !== undefined && other !== f.id) out.push({ message: `${quoted(id)} is in two frames; a node belongs to one frame at most.` });
       member.set(id, f.id);
     }
-    frames.push({ id: f.id, title: f.title, color: isColor(f.color) ? f.color : 'gray', nodes: [...new Set(f.nodes as string[])] });
+    frames.push({ id: f.id, title: f.title, color: isColor(f.color) ? f.color : 'gray', nodes: [...new Set(members)] });
   });
   return frames;
 }
