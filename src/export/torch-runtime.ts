@@ -245,6 +245,7 @@ def main():
     count = len(images)
     batch_size = min(args.batch_size, count)
     trained = DDP(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
+    torch.manual_seed(args.seed + rank)  # the same initial weights everywhere (DDP copies rank 0's), a different ε per process
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
     sampler = DistributedSampler(range(count), num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if world > 1 else None
     random = mulberry32(args.seed)

@@ -38,6 +38,13 @@ describe('Export menu', () => {
       const keras = await download(page, 'export-keras');
       expect(keras.name).toMatch(/-keras\.py$/);
       expect(keras.text).toBe(exportKeras(preset('beta-vae')));
+      const menuOpen = () => page.getByTestId('export-menu').evaluate((d) => (d as HTMLDetailsElement).open);
+      expect(await menuOpen()).toBe(false);
+      // A click elsewhere closes the menu.
+      await page.getByTestId('export-menu').locator('summary').click();
+      expect(await menuOpen()).toBe(true);
+      await page.locator('.toolbar .brand').click();
+      expect(await menuOpen()).toBe(false);
 
       // An empty graph has no Objective: the menu explains instead of downloading.
       await page.getByTestId('new-file').click();
