@@ -14,9 +14,14 @@ const TORCH_SAMPLING = `class Sampling(nn.Module):
 const KERAS_SAMPLING = `class Sampling(layers.Layer):
     """z = μ + exp(½·log σ²)·ε, ε ~ N(0, I): the reparameterisation trick."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Keras 3 draws inside a compiled train_step only from a seed generator (a new ε every step).
+        self.seed_generator = keras.random.SeedGenerator(1337)
+
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        epsilon = keras.random.normal(shape=ops.shape(z_mean))
+        epsilon = keras.random.normal(shape=ops.shape(z_mean), seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * epsilon`;
 import type { Shape } from '../src/graph/document';
 

@@ -63,15 +63,22 @@ def read_idx(path):
     return torch.frombuffer(bytearray(raw[4 + 4 * rank:]), dtype=torch.uint8).reshape(dims)
 
 
-def load_images(folder, limit):
-    """The images Wirelab trains on: the train and test files together (as the tutorial does), the
-    first limit of them (0 = all). Kept as bytes, (N, H, W, C); the labels are not needed to train."""
-    images = torch.cat([read_idx(os.path.join(folder, f)) for f in ("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz")])
+def load_dataset(folder, limit):
+    """The images Wirelab trains on and their labels, from the dataset's four IDX files: the train and
+    test files together (as the tutorial does), the first limit of them (0 = all). Images stay bytes,
+    (N, H, W, C); training needs only them, the labels are there for your own plots."""
+    images, labels = [], []
+    for split in ("train", "t10k"):
+        images.append(read_idx(os.path.join(folder, f"{split}-images-idx3-ubyte.gz")))
+        labels.append(read_idx(os.path.join(folder, f"{split}-labels-idx1-ubyte.gz")))
+        if len(images[-1]) != len(labels[-1]):
+            sys.exit(f"{folder}: {split} has {len(images[-1]):,} images but {len(labels[-1]):,} labels.")
+    images, labels = torch.cat(images), torch.cat(labels)
     if images.dim() == 3:
         images = images.unsqueeze(-1)
     if tuple(images.shape[1:]) != IMAGE_SHAPE:
         sys.exit(f"{folder} holds images of shape {tuple(images.shape[1:])}; the graph's dataset gives {IMAGE_SHAPE}.")
-    return images[:limit] if limit else images
+    return (images[:limit], labels[:limit]) if limit else (images, labels)
 
 
 def to_batch(images, indices):
@@ -241,10 +248,12 @@ def main():
     if args.eps:
         use_noise_file(args.eps)
     model.to(device)
-    images = load_images(args.data, args.limit).to(device)
+    images, labels = load_dataset(args.data, args.limit)
+    images = images.to(device)
     count = len(images)
     batch_size = min(args.batch_size, count)
     trained = DDP(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
+    torch.manual_seed(args.seed + rank)  # the same initial weights everywhere (DDP copies rank 0's), a different ε per process
     optimizer = make_optimizer(args.optimizer, model.parameters(), args.lr)
     sampler = DistributedSampler(range(count), num_replicas=world, rank=rank, shuffle=True, seed=args.seed) if world > 1 else None
     random = mulberry32(args.seed)

@@ -1,5 +1,6 @@
 // The toolbar's Export menu in Chromium: it downloads the graph as a PyTorch file and a Keras file,
-// the same text the exporters write, and the PyTorch file runs (its summary has our parameter counts).
+// the same text the exporters write; the PyTorch file runs (its summary has our parameter counts) and
+// the weights it trains open in the app.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import { exportKeras } from '../../src/export/keras';
 import { exportTorch } from '../../src/export/torch';
 import { preset } from '../helpers';
 import { PYTHON, run, tempDir } from '../export/python';
+import { DATA_DIR } from '../../src/train/data-node';
 import { openApp, useAppServer } from './harness';
 
 const env = useAppServer();
@@ -19,7 +21,7 @@ async function download(page: Page, item: 'export-pytorch' | 'export-keras'): Pr
 }
 
 describe('Export menu', () => {
-  it('downloads the β-VAE as PyTorch and Keras files that run, and says why an unfinished graph cannot be exported', async () => {
+  it('downloads the β-VAE as PyTorch and Keras files that run, opens weights the PyTorch file trained, and says why an unfinished graph cannot be exported', async () => {
     const app = await openApp(env.browser, env.server);
     try {
       const { page } = app;
@@ -35,9 +37,21 @@ describe('Export menu', () => {
         ['decoder', 65_089],
       ]);
 
+      // Weights trained by the downloaded file open in the app (⤒ Load…): the round trip closes.
+      await run(PYTHON, [file, '--data', path.join(DATA_DIR, 'fashion-mnist'), '--limit', '256', '--steps', '2', '--device', 'cpu', '--save', path.join(dir, 'trained')]);
+      await page.getByTestId('model-file').setInputFiles([path.join(dir, 'trained', 'model.json'), path.join(dir, 'trained', 'weights.bin')]);
+      await page.getByTestId('toast-text').filter({ hasText: /Weights loaded/ }).waitFor({ timeout: 60_000 });
+
       const keras = await download(page, 'export-keras');
       expect(keras.name).toMatch(/-keras\.py$/);
       expect(keras.text).toBe(exportKeras(preset('beta-vae')));
+      const menuOpen = () => page.getByTestId('export-menu').evaluate((d) => (d as HTMLDetailsElement).open);
+      expect(await menuOpen()).toBe(false);
+      // A click elsewhere closes the menu.
+      await page.getByTestId('export-menu').locator('summary').click();
+      expect(await menuOpen()).toBe(true);
+      await page.locator('.toolbar .brand').click();
+      expect(await menuOpen()).toBe(false);
 
       // An empty graph has no Objective: the menu explains instead of downloading.
       await page.getByTestId('new-file').click();
