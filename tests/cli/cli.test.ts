@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { colourCount, readPng } from './png-read';
+import { tooBigGraph } from '../fixtures/too-big';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = (...args: string[]) =>
@@ -122,33 +123,7 @@ describe('cli train', () => {
   }, 240_000);
   it('refuses at once a graph too big for the backend, naming the node and the estimate', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'wirelab-'));
-    const at = (x: number) => [x * 200, 0];
-    // Dense of 65,536 units after a 28×28×1024 Flatten: 52.6 billion weights, valid by every param's range.
-    const doc = {
-      format: 'wirelab.graph',
-      version: 1,
-      name: 'too big',
-      nodes: [
-        { id: 'data', type: 'dataset', params: {}, position: at(0) },
-        { id: 'conv', type: 'conv2d', params: { filters: 1024, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }, position: at(1) },
-        { id: 'flatten', type: 'flatten', params: {}, position: at(2) },
-        { id: 'huge', type: 'dense', params: { units: 65536, activation: 'relu' }, position: at(3) },
-        { id: 'out', type: 'dense', params: { units: 784, activation: 'sigmoid' }, position: at(4) },
-        { id: 'image', type: 'reshape', params: { targetShape: [28, 28, 1] }, position: at(5) },
-        { id: 'bce', type: 'bce', params: {}, position: at(6) },
-        { id: 'objective', type: 'objective', params: {}, position: at(7) },
-      ],
-      edges: [
-        ['data', 'image', 'conv', 'input'],
-        ['conv', 'output', 'flatten', 'input'],
-        ['flatten', 'output', 'huge', 'input'],
-        ['huge', 'output', 'out', 'input'],
-        ['out', 'output', 'image', 'input'],
-        ['data', 'image', 'bce', 'target'],
-        ['image', 'output', 'bce', 'prediction'],
-        ['bce', 'loss', 'objective', 'losses'],
-      ].map(([a, p, b, q]) => ({ from: { node: a, port: p }, to: { node: b, port: q } })),
-    };
+    const doc = tooBigGraph();
     const file = path.join(dir, 'big.json');
     await writeFile(file, JSON.stringify(doc));
     const summary = await cli('summary', file);
