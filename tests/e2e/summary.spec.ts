@@ -1,12 +1,30 @@
-// Too big to train is said before training, in the app too: the worker refuses a graph whose
-// memory estimate exceeds the backend's limit, naming the node, and the app stays usable.
+// The model summary in the app: `?` where a value is unknown, the training memory estimate, and
+// a graph too big for the backend refused before training, naming the node.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openApp, useAppServer } from './harness';
+import { openApp, ROOT, useAppServer } from './harness';
 import { tooBigGraph } from '../fixtures/too-big';
 
 const env = useAppServer();
 
-describe('memory', () => {
+describe('model summary', () => {
+  it('shows ? for what a rejected param leaves unknown, never nonsense', async () => {
+    const app = await openApp(env.browser, env.server);
+    const { page } = app;
+    try {
+      const doc = JSON.parse(readFileSync(`${ROOT}/presets/beta-vae.json`, 'utf8'));
+      doc.nodes.find((n: { id: string }) => n.id === 'dec_dense').params.units = 65_537;
+      await page.getByTestId('open-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+      await page.waitForFunction(() => document.querySelector('[data-testid="summary-total-decoder"]')?.textContent?.trim() === '?', undefined, { timeout: 30_000 });
+      expect((await page.getByTestId('summary-total-encoder').innerText()).trim()).toBe('69,076');
+      const decoder = await page.getByTestId('summary-decoder').innerText();
+      expect(decoder).not.toMatch(/NaN|Infinity|-\d/);
+      expect(await page.getByTestId('summary-memory').innerText()).toMatch(/about [\d.]+ MiB and more/);
+    } finally {
+      await app.context.close();
+    }
+  });
+
   it('refuses to train a graph too big for wasm, naming the biggest node and the estimate', async () => {
     const app = await openApp(env.browser, env.server);
     const { page } = app;
