@@ -82,7 +82,7 @@ describe('training', () => {
       const early = await page.getByTestId('memory').innerText();
       await waitPhase(page, 'done', 60_000);
       expect(await page.getByTestId('memory').innerText()).toBe(early);
-      expect(early).toMatch(/\d+ tensors, [\d.]+ [KM]B/);
+      expect(early).toMatch(/\d+ tensors, [\d.]+ [KM]iB/);
       expect((await page.getByTestId('backend').innerText()).trim()).toBe('wasm');
       expect(await chart(page, 'data-last-total')).toBeLessThan(await chart(page, 'data-first-total'));
     });
