@@ -139,4 +139,18 @@ describe('cli train', () => {
     // Before loading data or allocating a weight: seconds, not minutes (the process start included).
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 120_000);
+  it('--seed makes a run repeatable: the same seed, the same metrics; another seed, others', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wirelab-seed-'));
+    const metrics = async (seed: string, name: string) => {
+      const out = path.join(dir, name);
+      const r = await cli('train', 'presets/beta-vae.json', '--epochs', '1', '--limit', '64', '--batch-size', '32', '--seed', seed, '--backend', 'wasm', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      const line = JSON.parse((await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim());
+      delete line.elapsedSeconds;
+      return line;
+    };
+    const a = await metrics('3', 'a');
+    expect(await metrics('3', 'b')).toEqual(a);
+    expect((await metrics('4', 'c')).total).not.toBe(a.total);
+  }, 240_000);
 });
