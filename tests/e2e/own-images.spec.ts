@@ -42,6 +42,8 @@ describe('your own images in the app', () => {
       await until(async () => (await page.getByTestId('progress').getAttribute('data-phase')) === 'done', 120_000, 'training to finish');
       // 17 of the 18 images train (every 10th is held out): three steps of 8 an epoch.
       expect(Number(await page.getByTestId('progress').getAttribute('data-step'))).toBe(6);
+      // The Accuracy node shows its latest value.
+      expect(await text('metric-accuracy')).toMatch(/^\d+\.\d%$/);
 
       await page.getByTestId('own-images-files').setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip at all') });
       await until(async () => (await page.getByTestId('toast-text').allInnerTexts()).some((t) => /broken\.zip is not a zip file/.test(t)), 30_000, 'the error');

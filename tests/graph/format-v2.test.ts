@@ -105,3 +105,14 @@ describe('wire order', () => {
     }
   });
 });
+
+describe('diagnostics on several wires', () => {
+  it('Add with two different shapes names both wires by their nodes and says how to fix it', () => {
+    const doc = branches('ab');
+    doc.nodes.find((n) => n.id === 'cat')!.type = 'add';
+    doc.nodes.find((n) => n.id === 'b')!.label = 'skip';
+    const d = analyze(doc).diagnostics.find((x) => x.node === 'cat');
+    expect(d?.port).toBe('inputs');
+    expect(d?.message).toMatch(/wire 1 \(from a\) is \[28, 28, 4\] but wire 2 \(from skip\) is \[28, 28, 2\]; Add needs equal shapes\. .*4 filters.*Concatenate/);
+  });
+});
