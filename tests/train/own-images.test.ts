@@ -132,3 +132,28 @@ describe('PNGs in class folders', () => {
     await rejects(loadOwnImagesFromDisk(path.join(dir, 'nothing-here')), /no such file or folder/);
   });
 });
+
+describe('never a crash', () => {
+  it('truncated or random bytes in every position give a DataError, never another error', async () => {
+    const good = png(6, 5, 2, 8, (x, y) => [x, y, 3]);
+    const z = zip([
+      { path: 'a/0.png', bytes: good },
+      { path: 'b/0.png', bytes: good },
+    ]);
+    for (const bytes of [good, z])
+      for (let cut = 1; cut < bytes.length; cut += 7) {
+        const broken = bytes.slice(0, cut);
+        const files = bytes === z ? [{ path: 'x.zip', bytes: broken }] : [{ path: 'a/0.png', bytes: broken }, { path: 'b/0.png', bytes: good }];
+        const e = await openOwnImages(files, nodeInflate).then(() => null, (err: unknown) => err);
+        // A cut after the last pixel (only IEND lost) still decodes; anything else is a DataError.
+        if (e !== null || cut < bytes.length - 24) expect(e, `cut at ${cut}`).toBeInstanceOf(DataError);
+      }
+    let seed = 5;
+    for (let k = 0; k < 30; k++) {
+      const noisy = good.slice();
+      for (let j = 0; j < 4; j++) noisy[8 + ((seed = (seed * 16807) % 2147483647) % (noisy.length - 8))] ^= 0xff;
+      const r = await openOwnImages([{ path: 'a/0.png', bytes: noisy }, { path: 'b/0.png', bytes: good }], nodeInflate).then(() => null, (err: unknown) => err);
+      if (r !== null) expect(r).toBeInstanceOf(DataError);
+    }
+  });
+});
