@@ -84,7 +84,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     console.error(`Test (${data.test.count.toLocaleString('en-US')} images, inference mode): ${line}`);
     await writeFile(path.join(out, 'test.json'), JSON.stringify({ images: data.test.count, ...test }) + '\n');
   }
-  await writeLatent(program, data, path.join(out, 'latent.csv'));
+  const latent = await writeLatent(program, data, path.join(out, 'latent.csv'));
   const pngs = await writePlots(program, doc, data, out);
   const saved = await saveWeights(tf, program);
   await mkdir(path.join(out, 'model'), { recursive: true });
@@ -92,14 +92,14 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   await writeFile(path.join(out, 'model', 'weights.bin'), new Uint8Array(saved.weights));
   const first = progress.firstLoss();
   console.error(
-    `Done: ${result.steps} steps, loss ${first?.toFixed(2) ?? '?'} → ${result.last?.total.toFixed(2) ?? '?'}. Wrote ${out}/metrics.jsonl, latent.csv, ${pngs.map((f) => f + ', ').join('')}model/.`,
+    `Done: ${result.steps} steps, loss ${first?.toFixed(2) ?? '?'} → ${result.last?.total.toFixed(2) ?? '?'}. Wrote ${out}/metrics.jsonl, ${program.metrics.length ? 'test.json, ' : ''}${latent ? 'latent.csv, ' : ''}${pngs.map((f) => f + ', ').join('')}model/.`,
   );
   program.dispose();
 }
 
 /** μ of every test image with its label and class name. */
-async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, file: string): Promise<void> {
-  if (!program.latent.mean) return;
+async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, file: string): Promise<boolean> {
+  if (!program.latent.mean) return false;
   const rows: string[] = [];
   const chunk = 500;
   let dims = 0;
@@ -117,6 +117,7 @@ async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, f
   }
   const header = [...Array.from({ length: dims }, (_, i) => `z${i}`), 'label', 'class'].join(',');
   await writeFile(file, header + '\n' + rows.join('\n') + '\n');
+  return true;
 }
 
 /** Each output node's plot as PNG: latent-grid.png, latent-scatter.png, reconstructions.png (suffixed with the node id when a kind repeats). */
