@@ -1,10 +1,10 @@
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import { useGraphStore } from '../../src/stores/graphStore';
 import { emptyPlotSet, foldPlots, usePlotsStore } from '../../src/stores/plotsStore';
 import { useCompareStore } from '../../src/stores/compareStore';
-import { configureTraining, useTrainingStore } from '../../src/stores/trainingStore';
+import { configureTraining, STOP_WAIT_MS, useTrainingStore } from '../../src/stores/trainingStore';
 import type { LatentMetrics, LatentScatterPlot, ReconstructionsPlot } from '../../src/train/plot-types';
 import { FakeWorker } from './fake-worker';
 import { memoryWeights, weightsKey, type WeightsStorage } from '../../src/worker/saved-weights';
@@ -137,5 +137,23 @@ describe('compare store', () => {
     expect(compare.verdict).toEqual({ better: 0, a: 0.7, b: 0.5 });
     expect(w.terminated).toBe(true);
     expect(compare.running).toBe(false);
+  });
+
+  it('Stop lets a worker that does not answer go within STOP_WAIT_MS', () => {
+    vi.useFakeTimers();
+    try {
+      const compare = useCompareStore();
+      compare.run();
+      const w = workers[0];
+      w.emit({ type: 'phase', phase: 'training' });
+      compare.stop();
+      expect(w.last('stop')).toBeTruthy();
+      vi.advanceTimersByTime(STOP_WAIT_MS + 1);
+      expect(compare.running).toBe(false);
+      expect(compare.runs?.map((r) => r.phase)).toEqual(['stopped', 'stopped']);
+      expect(w.terminated).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
