@@ -24,5 +24,5 @@ export type ToWorker = {
 
 export type FromWorker =
   | { type: 'ready'; backend: string; sizes: number[] }
-  | { type: 'shard'; id: number; losses: Float32Array<ArrayBuffer>; grads: Float32Array<ArrayBuffer> }
+  | { type: 'shard'; id: number; losses: Float32Array<ArrayBuffer>; grads: Float32Array<ArrayBuffer>; /** Time spent on it in the worker. */ ms: number }
   | { type: 'error'; message: string };

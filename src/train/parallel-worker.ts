@@ -16,6 +16,7 @@ try {
   const program = compile(setup.doc, tf);
   port.on('message', (message: ToWorker) => {
     if (message.type !== 'step') return;
+    const start = performance.now();
     try {
       for (const [nodeId, name, value] of message.params) program.setParam(nodeId, name, value);
       assignFlat(tf, program, message.weights);
@@ -25,7 +26,7 @@ try {
       const grads = flatten(result.grads);
       const losses = Float32Array.from(result.losses.dataSync());
       tf.dispose([result.losses, ...result.grads]);
-      const reply: FromWorker = { type: 'shard', id: message.id, losses, grads };
+      const reply: FromWorker = { type: 'shard', id: message.id, losses, grads, ms: performance.now() - start };
       port.postMessage(reply, [grads.buffer, losses.buffer]);
     } catch (e) {
       port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromWorker);

@@ -12,7 +12,7 @@ import type { Tf } from '../../nodes/define';
 import type { Program } from '../compile/compile';
 import type { ParamValue } from '../graph/document';
 import type { FromWorker, ToWorker, WorkerSetup } from './parallel-protocol';
-import { combineShards, flatten, shardGradients, shardSizes, variableSizes, type FlatShard } from './shard';
+import { balancedSizes, combineShards, flatten, shardGradients, variableSizes, type FlatShard } from './shard';
 import type { TrainOptions } from './train';
 
 export interface DataParallelOptions {
@@ -29,8 +29,24 @@ export interface DataParallel {
   step: NonNullable<TrainOptions['step']>;
   /** A live param (β): set on the main program and on every worker from the next step. */
   setParam(nodeId: string, name: string, value: ParamValue): void;
+  /** Where the main thread's time went, summed over the steps so far. */
+  stats(): ParallelStats;
   /** Ends the workers. */
   close(): Promise<void>;
+}
+
+export interface ParallelStats {
+  steps: number;
+  /** Splitting the batch and sending weights and shards. */
+  sendMs: number;
+  /** Its own shard's forward and backward. */
+  computeMs: number;
+  /** Waiting for the workers after its own shard. */
+  waitMs: number;
+  /** Combining the gradients and the optimizer step. */
+  updateMs: number;
+  /** The last step's shard sizes, the main thread's first. */
+  sizes: number[];
 }
 
 // Workers run the TypeScript sources as the main thread does: a small .mjs registers tsx in the
@@ -38,8 +54,10 @@ export interface DataParallel {
 const bootUrl = new URL('./parallel-worker-boot.mjs', import.meta.url);
 const workerEntry = new URL('./parallel-worker.ts', import.meta.url).href;
 
+type TimedShard = FlatShard & { ms: number };
+
 interface Pending {
-  resolve(shard: FlatShard): void;
+  resolve(shard: TimedShard): void;
   reject(error: Error): void;
   count: number;
 }
@@ -67,7 +85,7 @@ class ShardWorker {
         else if (this.pending) {
           const p = this.pending;
           this.pending = null;
-          p.resolve({ count: p.count, losses: m.losses, grads: m.grads });
+          p.resolve({ count: p.count, losses: m.losses, grads: m.grads, ms: m.ms });
         }
       });
       this.worker.on('error', (e) => fail(new Error(`A training thread failed: ${e.message}`)));
@@ -77,9 +95,9 @@ class ShardWorker {
     this.ready.catch(() => {});
   }
 
-  shard(message: Omit<ToWorker, 'id'>, count: number): Promise<FlatShard> {
+  shard(message: Omit<ToWorker, 'id'>, count: number): Promise<TimedShard> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<FlatShard>((resolve, reject) => {
+    return new Promise<TimedShard>((resolve, reject) => {
       this.pending = { resolve, reject, count };
       const full: ToWorker = { ...message, id: this.nextId++ };
       this.worker.postMessage(full, [full.images.buffer]);
@@ -107,11 +125,19 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
     throw e;
   }
   const params = new Map<string, [string, string, ParamValue]>();
+  const stats: ParallelStats = { steps: 0, sendMs: 0, computeMs: 0, waitMs: 0, updateMs: 0, sizes: [] };
+  // Each thread's recent time per image (the main thread's includes sending), for balancing.
+  const msPerImage = new Array<number>(threads).fill(NaN);
+  const learn = (k: number, ms: number, count: number) => {
+    if (!count) return;
+    msPerImage[k] = Number.isNaN(msPerImage[k]) ? ms / count : 0.7 * msPerImage[k] + 0.3 * (ms / count);
+  };
 
   const step = async (image: tfjs.Tensor4D, optimizer: tfjs.Optimizer): Promise<tfjs.Tensor> => {
+    const t0 = performance.now();
     const [n, ...shape] = image.shape;
     const perImage = image.size / n;
-    const sizes = shardSizes(n, threads);
+    const sizes = balancedSizes(n, msPerImage);
     const weights = flatten(program.variables);
     const floats = image.dataSync() as Float32Array;
     // Workers first, so they compute while this thread does its own shard.
@@ -121,16 +147,22 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
       if (!count) return [];
       const images = floats.slice(at * perImage, (at + count) * perImage);
       at += count;
-      return [w.shard({ type: 'step', weights, images, shape: [count, ...shape] as ToWorker['shape'], params: [...params.values()] }, count)];
+      return [w.shard({ type: 'step', weights, images, shape: [count, ...shape] as ToWorker['shape'], params: [...params.values()] }, count).then((s) => (learn(k + 1, s.ms, count), s))];
     });
+    const t1 = performance.now();
     const mine = image.slice(0, sizes[0]);
     const local = shardGradients(tf, program, mine);
     mine.dispose();
+    const t2 = performance.now();
+    learn(0, t2 - t0, sizes[0]);
     try {
       const shards = await Promise.all(remote);
+      const t3 = performance.now();
       const { losses, grads } = combineShards(tf, program, { count: sizes[0], result: local }, shards);
       optimizer.applyGradients(grads);
       tf.dispose(Object.values(grads));
+      const t4 = performance.now();
+      Object.assign(stats, { steps: stats.steps + 1, sendMs: stats.sendMs + t1 - t0, computeMs: stats.computeMs + t2 - t1, waitMs: stats.waitMs + t3 - t2, updateMs: stats.updateMs + t4 - t3, sizes });
       return tf.tensor1d(losses);
     } finally {
       tf.dispose([local.losses, ...local.grads]);
@@ -144,6 +176,7 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
       program.setParam(nodeId, name, value);
       params.set(`${nodeId}\u0000${name}`, [nodeId, name, value]);
     },
+    stats: () => ({ ...stats }),
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
     },
