@@ -18,6 +18,8 @@ export type ToWorker = {
   /** The shard's images as floats, and their shape [n, ...image]. */
   images: Float32Array<ArrayBuffer>;
   shape: [number, number, number, number];
+  /** The shard's labels, where the batch has them. */
+  label?: { values: Int32Array<ArrayBuffer> | Float32Array<ArrayBuffer>; dtype: 'int32' | 'float32' };
   /** Live params (β) set since training began: [node, param, value]. */
   params: [string, string, ParamValue][];
 };

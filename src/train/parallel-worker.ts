@@ -21,8 +21,9 @@ try {
       for (const [nodeId, name, value] of message.params) program.setParam(nodeId, name, value);
       assignFlat(tf, program, message.weights);
       const image = tf.tensor4d(message.images, message.shape);
-      const result = shardGradients(tf, program, image);
-      image.dispose();
+      const label = message.label && tf.tensor1d(message.label.values, message.label.dtype);
+      const result = shardGradients(tf, program, { image, label });
+      tf.dispose([image, ...(label ? [label] : [])]);
       const grads = flatten(result.grads);
       const losses = Float32Array.from(result.losses.dataSync());
       tf.dispose([result.losses, ...result.grads]);

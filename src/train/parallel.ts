@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
-import type { Program } from '../compile/compile';
+import type { Batch, Program } from '../compile/compile';
 import type { ParamValue } from '../graph/document';
 import type { FromWorker, ToWorker, WorkerSetup } from './parallel-protocol';
 import { balancedSizes, combineShards, flatten, shardGradients, variableSizes, type FlatShard } from './shard';
@@ -100,7 +100,7 @@ class ShardWorker {
     return new Promise<TimedShard>((resolve, reject) => {
       this.pending = { resolve, reject, count };
       const full: ToWorker = { ...message, id: this.nextId++ };
-      this.worker.postMessage(full, [full.images.buffer]);
+      this.worker.postMessage(full, [full.images.buffer, ...(full.label ? [full.label.values.buffer] : [])]);
     });
   }
 
@@ -133,26 +133,29 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
     msPerImage[k] = Number.isNaN(msPerImage[k]) ? ms / count : 0.7 * msPerImage[k] + 0.3 * (ms / count);
   };
 
-  const step = async (image: tfjs.Tensor4D, optimizer: tfjs.Optimizer): Promise<tfjs.Tensor> => {
+  const step = async ({ image, label }: Batch, optimizer: tfjs.Optimizer): Promise<tfjs.Tensor> => {
     const t0 = performance.now();
     const [n, ...shape] = image.shape;
     const perImage = image.size / n;
     const sizes = balancedSizes(n, msPerImage);
     const weights = flatten(program.variables);
     const floats = image.dataSync() as Float32Array;
+    const labels = label && { values: label.dataSync() as Int32Array | Float32Array, dtype: label.dtype === 'int32' ? ('int32' as const) : ('float32' as const) };
     // Workers first, so they compute while this thread does its own shard.
     let at = sizes[0];
     const remote = workers.flatMap((w, k) => {
       const count = sizes[k + 1];
       if (!count) return [];
       const images = floats.slice(at * perImage, (at + count) * perImage);
+      const shardLabel = labels && { values: labels.values.slice(at, at + count), dtype: labels.dtype };
       at += count;
-      return [w.shard({ type: 'step', weights, images, shape: [count, ...shape] as ToWorker['shape'], params: [...params.values()] }, count).then((s) => (learn(k + 1, s.ms, count), s))];
+      const message = { type: 'step' as const, weights, images, shape: [count, ...shape] as ToWorker['shape'], label: shardLabel, params: [...params.values()] };
+      return [w.shard(message, count).then((s) => (learn(k + 1, s.ms, count), s))];
     });
     const t1 = performance.now();
-    const mine = image.slice(0, sizes[0]);
+    const mine = { image: image.slice(0, sizes[0]), label: label?.slice(0, sizes[0]) };
     const local = shardGradients(tf, program, mine);
-    mine.dispose();
+    tf.dispose([mine.image, ...(mine.label ? [mine.label] : [])]);
     const t2 = performance.now();
     learn(0, t2 - t0, sizes[0]);
     try {

@@ -7,7 +7,7 @@
 // distribution as one ε for the whole batch, not the same numbers.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
-import type { Program } from '../compile/compile';
+import type { Batch, Program } from '../compile/compile';
 
 /** Sizes of `parts` contiguous shards of `count` images, as equal as can be (the first ones take the remainder). */
 export function shardSizes(count: number, parts: number): number[] {
@@ -43,10 +43,10 @@ export interface ShardResult {
 }
 
 /** Forward and backward on one shard, without updating anything. The caller disposes the result. */
-export function shardGradients(tf: Tf, program: Program, image: tfjs.Tensor4D): ShardResult {
+export function shardGradients(tf: Tf, program: Program, batch: Batch): ShardResult {
   let losses: tfjs.Tensor1D | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { total, terms } = program.losses({ image });
+    const { total, terms } = program.losses(batch);
     losses = tf.keep(tf.stack([total, ...terms]) as tfjs.Tensor1D);
     return total;
   }, program.variables);
@@ -99,7 +99,7 @@ export function combineShards(
   remote: readonly FlatShard[],
 ): { losses: Float32Array; grads: Record<string, tfjs.Tensor> } {
   const total = (local?.count ?? 0) + remote.reduce((n, r) => n + r.count, 0);
-  const width = program.terms.length + 1;
+  const width = local ? local.result.losses.size : remote[0].losses.length;
   const losses = new Float32Array(width);
   const add = (values: ArrayLike<number>, count: number) => {
     for (let i = 0; i < width; i++) losses[i] += (values[i] * count) / total;

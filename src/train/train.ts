@@ -3,7 +3,7 @@
 // learning rate, and a stop with the last good weights when a loss stops being finite.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
-import type { Program } from '../compile/compile';
+import type { Batch, Program } from '../compile/compile';
 import type { OptimizerName, TrainingSettings } from '../graph/document';
 import { seededRandom, shuffled, toFloats, type ImageSet } from './data';
 
@@ -57,7 +57,7 @@ export interface TrainOptions {
    * Replaces the step done here: applies one update for the batch with this optimizer and returns
    * [total, ...terms] as one tensor (data-parallel training over worker threads: src/train/parallel.ts).
    */
-  step?: (image: tfjs.Tensor4D, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
+  step?: (batch: Batch, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
 }
 
 export interface TrainRun {
@@ -190,7 +190,7 @@ export function train(options: TrainOptions): TrainRun {
             pendingLr = null;
           }
           const image: tfjs.Tensor4D = next!;
-          const values = options.step ? await options.step(image, optimizer) : tf.tidy(() => {
+          const values = options.step ? await options.step({ image }, optimizer) : tf.tidy(() => {
             let stacked: tfjs.Tensor | null = null;
             optimizer.minimize(
               () => {

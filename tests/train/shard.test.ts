@@ -50,12 +50,12 @@ describe('combineShards', () => {
     const fixedEps: typeof tf = { ...tf, randomNormal: ((shape: number[]) => tf.slice(eps, [row, 0], shape)) as typeof tf.randomNormal };
     const program = compile(preset('beta-vae'), fixedEps);
 
-    const full = shardGradients(tf, program, images);
+    const full = shardGradients(tf, program, { image: images });
     const sizes = [6, 3, 1];
     const shards = sizes.map((count, k) => {
       row = sizes.slice(0, k).reduce((a, b) => a + b, 0);
       const part = tf.slice(images, [row, 0, 0, 0], [count, -1, -1, -1]);
-      const result = shardGradients(tf, program, part);
+      const result = shardGradients(tf, program, { image: part });
       part.dispose();
       return { count, result };
     });
