@@ -106,6 +106,8 @@ class ShardWorker {
 
   async close(): Promise<void> {
     this.failure ??= new Error('Training threads were closed.');
+    this.pending?.reject(this.failure);
+    this.pending = null;
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
