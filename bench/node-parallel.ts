@@ -17,9 +17,10 @@ type Summarise = (section: string, name: string, unit: string, runs: number[], n
 
 const BATCH = 128;
 
-/** Samples/s of the training loop over `steps` steps, timed from the end of a first (warm-up) step. */
+/** Samples/s of the training loop over `steps` steps, timed from the end of a first (warm-up) step, and the CPU time per sample (all threads). */
 async function loopRate(tf: typeof tfjs, program: ReturnType<typeof compile>, images: ImageSet, steps: number, step?: DataParallel['step']): Promise<number> {
   const at: number[] = [];
+  const cpu: number[] = [];
   await train({
     tf,
     program,
@@ -27,10 +28,17 @@ async function loopRate(tf: typeof tfjs, program: ReturnType<typeof compile>, im
     settings: { optimizer: 'rmsprop', learningRate: 0.001, batchSize: BATCH, epochs: 1, seed: 1 },
     maxSteps: steps + 1,
     step,
-    onStep: () => void at.push(performance.now()),
+    onStep: () => {
+      at.push(performance.now());
+      const u = process.cpuUsage();
+      cpu.push((u.user + u.system) / 1000);
+    },
   }).done;
+  (step ? cpuMany : cpuOne).push((cpu[steps] - cpu[0]) / (BATCH * steps));
   return (BATCH * steps) / ((at[steps] - at[0]) / 1000);
 }
+const cpuOne: number[] = [];
+const cpuMany: number[] = [];
 
 /** PyTorch's samples/s over `steps` steps (after its own warm-up), or why it cannot run. */
 function torchRate(steps: number): number | string {
@@ -47,6 +55,7 @@ function torchRate(steps: number): number | string {
 export async function nodeParallel(tf: typeof tfjs, doc: GraphDocument, images: ImageSet, summarise: Summarise, runs = 5, threads = os.availableParallelism()): Promise<number> {
   console.error(`2b. Node, data-parallel over worker threads (wasm, batch ${BATCH}, the training loop; rounds interleaved with PyTorch)`);
   await useNodeBackend(tf, 'wasm');
+  const loadAtStart = os.loadavg()[0].toFixed(1);
   const program = compile(doc, tf);
   const parallel = threads > 1 ? await startDataParallel({ tf, program, threads }) : null;
   const steps = 8;
@@ -57,6 +66,7 @@ export async function nodeParallel(tf: typeof tfjs, doc: GraphDocument, images: 
   let split = '';
   try {
     await loopRate(tf, program, images, 2, parallel?.step);
+    cpuOne.length = cpuMany.length = 0;
     for (let r = 0; r < runs; r++) {
       one.push(await loopRate(tf, program, images, steps));
       if (parallel) many.push(await loopRate(tf, program, images, steps, parallel.step));
@@ -76,12 +86,12 @@ export async function nodeParallel(tf: typeof tfjs, doc: GraphDocument, images: 
     await parallel?.close();
     program.dispose();
   }
-  const load = os.loadavg()[0].toFixed(1);
-  summarise('node', 'wasm, training loop, 1 thread', 'samples/s', one, `batch ${BATCH}`);
+  const load = `load average ${loadAtStart} at the start, ${os.loadavg()[0].toFixed(1)} at the end`;
+  summarise('node', 'wasm, training loop, 1 thread', 'samples/s', one, `batch ${BATCH}; ${median(cpuOne).toFixed(2)} CPU ms per sample`);
   if (!parallel) return 0;
-  const f = summarise('node', `wasm, training loop, ${threads} threads (data-parallel)`, 'samples/s', many, `batch ${BATCH}; ${threads} threads ÷ 1 thread: ${(median(many) / median(one)).toFixed(2)}×; ${split}`);
+  const f = summarise('node', `wasm, training loop, ${threads} threads (data-parallel)`, 'samples/s', many, `batch ${BATCH}; ${threads} threads ÷ 1 thread: ${(median(many) / median(one)).toFixed(2)}×; ${median(cpuMany).toFixed(2)} CPU ms per sample (all threads); ${split}`);
   if (torch.length) {
-    summarise('node', 'PyTorch, interleaved with the rows above', 'samples/s', torch, `batch ${BATCH}; load average ${load} at the end`);
+    summarise('node', 'PyTorch, interleaved with the rows above', 'samples/s', torch, `batch ${BATCH}, ${os.availableParallelism()} torch threads; ${load}`);
     summarise('node', `${threads} threads ÷ PyTorch, per round`, '×', many.map((m, i) => m / torch[i]), 'target ≥ 0.50');
   } else console.error(`  PyTorch skipped: ${torchSkipped}`);
   return f.median;
