@@ -1,5 +1,6 @@
 // npm run bench: every figure as median, min and max over ≥ 5 runs after a warm-up, printed as a
-// table and written to bench/results.json. `npm run bench -- --only node,editor` runs some sections.
+// table and written to bench/results.json. `npm run bench -- --only node,editor` runs some sections
+// (`--only threads`: only the data-parallel Node rows, with PyTorch interleaved).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { createOptimizer, train } from '../src/train/train';
 import { handWrittenVae } from './hand-written-vae';
 import { browserFigures } from './browser';
 import { parseBenchArgs, wantsSection } from './args';
+import { nodeParallel } from './node-parallel';
 
 export interface Figure {
   section: string;
@@ -250,6 +252,7 @@ async function main() {
   let best = 0;
   if (wanted('compile')) await compileOverhead(data.train);
   if (wanted('node') || wanted('pytorch')) best = await nodeBackends(data.train);
+  if (wanted('node') || wanted('pytorch') || wanted('threads')) best = Math.max(best, await nodeParallel(tf, presetDoc('beta-vae'), data.train, summarise));
   if (wanted('pytorch')) pytorch(best);
   if (wanted('browser') || wanted('editor')) {
     console.error('Building the app (vite build) for the browser and bundle figures');

@@ -20,13 +20,13 @@ export type ToWorker = {
   /** The shard's images as floats, and their shape [n, ...image]. */
   images: Float32Array<ArrayBuffer>;
   shape: [number, number, number, number];
-  /** The shard's class labels (the losses and metrics that read them: cross-entropy, accuracy). */
-  labels: Int32Array<ArrayBuffer>;
+  /** The shard's labels, where the batch has them. */
+  label?: { values: Int32Array<ArrayBuffer> | Float32Array<ArrayBuffer>; dtype: 'int32' | 'float32' };
   /** Live params (β) set since training began: [node, param, value]. */
   params: [string, string, ParamValue][];
 };
 
 export type FromWorker =
   | { type: 'ready'; backend: string; sizes: number[] }
-  | { type: 'shard'; id: number; losses: Float32Array<ArrayBuffer>; grads: Float32Array<ArrayBuffer> }
+  | { type: 'shard'; id: number; losses: Float32Array<ArrayBuffer>; grads: Float32Array<ArrayBuffer>; /** Time spent on it in the worker. */ ms: number }
   | { type: 'error'; message: string };

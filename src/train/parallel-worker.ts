@@ -16,16 +16,18 @@ try {
   const program = compile(setup.doc, tf, { seed: setup.seed });
   port.on('message', (message: ToWorker) => {
     if (message.type !== 'step') return;
+    const start = performance.now();
     try {
       for (const [nodeId, name, value] of message.params) program.setParam(nodeId, name, value);
       assignFlat(tf, program, message.weights);
-      const batch = { image: tf.tensor4d(message.images, message.shape), label: tf.tensor1d(message.labels, 'int32') };
-      const result = shardGradients(tf, program, batch);
-      tf.dispose([batch.image, batch.label]);
+      const image = tf.tensor4d(message.images, message.shape);
+      const label = message.label && tf.tensor1d(message.label.values, message.label.dtype);
+      const result = shardGradients(tf, program, { image, label });
+      tf.dispose([image, ...(label ? [label] : [])]);
       const grads = flatten(result.grads);
       const losses = Float32Array.from(result.losses.dataSync());
       tf.dispose([result.losses, ...result.grads]);
-      const reply: FromWorker = { type: 'shard', id: message.id, losses, grads };
+      const reply: FromWorker = { type: 'shard', id: message.id, losses, grads, ms: performance.now() - start };
       port.postMessage(reply, [grads.buffer, losses.buffer]);
     } catch (e) {
       port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies FromWorker);

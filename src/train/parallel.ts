@@ -9,10 +9,10 @@
 import { Worker } from 'node:worker_threads';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
-import type { Program } from '../compile/compile';
+import type { Batch, Program } from '../compile/compile';
 import type { ParamValue } from '../graph/document';
 import type { FromWorker, ToWorker, WorkerSetup } from './parallel-protocol';
-import { combineShards, flatten, shardGradients, shardSizes, variableSizes, type FlatShard } from './shard';
+import { balancedSizes, combineShards, flatten, shardGradients, variableSizes, type FlatShard } from './shard';
 import type { TrainOptions } from './train';
 
 export interface DataParallelOptions {
@@ -29,8 +29,24 @@ export interface DataParallel {
   step: NonNullable<TrainOptions['step']>;
   /** A live param (β): set on the main program and on every worker from the next step. */
   setParam(nodeId: string, name: string, value: ParamValue): void;
+  /** Where the main thread's time went, summed over the steps so far. */
+  stats(): ParallelStats;
   /** Ends the workers. */
   close(): Promise<void>;
+}
+
+export interface ParallelStats {
+  steps: number;
+  /** Splitting the batch and sending weights and shards. */
+  sendMs: number;
+  /** Its own shard's forward and backward. */
+  computeMs: number;
+  /** Waiting for the workers after its own shard. */
+  waitMs: number;
+  /** Combining the gradients and the optimizer step. */
+  updateMs: number;
+  /** The last step's shard sizes, the main thread's first. */
+  sizes: number[];
 }
 
 // Workers run the TypeScript sources as the main thread does: a small .mjs registers tsx in the
@@ -38,8 +54,10 @@ export interface DataParallel {
 const bootUrl = new URL('./parallel-worker-boot.mjs', import.meta.url);
 const workerEntry = new URL('./parallel-worker.ts', import.meta.url).href;
 
+type TimedShard = FlatShard & { ms: number };
+
 interface Pending {
-  resolve(shard: FlatShard): void;
+  resolve(shard: TimedShard): void;
   reject(error: Error): void;
   count: number;
 }
@@ -67,7 +85,7 @@ class ShardWorker {
         else if (this.pending) {
           const p = this.pending;
           this.pending = null;
-          p.resolve({ count: p.count, losses: m.losses, grads: m.grads });
+          p.resolve({ count: p.count, losses: m.losses, grads: m.grads, ms: m.ms });
         }
       });
       this.worker.on('error', (e) => fail(new Error(`A training thread failed: ${e.message}`)));
@@ -77,17 +95,19 @@ class ShardWorker {
     this.ready.catch(() => {});
   }
 
-  shard(message: Omit<ToWorker, 'id'>, count: number): Promise<FlatShard> {
+  shard(message: Omit<ToWorker, 'id'>, count: number): Promise<TimedShard> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<FlatShard>((resolve, reject) => {
+    return new Promise<TimedShard>((resolve, reject) => {
       this.pending = { resolve, reject, count };
       const full: ToWorker = { ...message, id: this.nextId++ };
-      this.worker.postMessage(full, [full.images.buffer, full.labels.buffer]);
+      this.worker.postMessage(full, [full.images.buffer, ...(full.label ? [full.label.values.buffer] : [])]);
     });
   }
 
   async close(): Promise<void> {
     this.failure ??= new Error('Training threads were closed.');
+    this.pending?.reject(this.failure);
+    this.pending = null;
     this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
@@ -108,32 +128,47 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
     throw e;
   }
   const params = new Map<string, [string, string, ParamValue]>();
+  const stats: ParallelStats = { steps: 0, sendMs: 0, computeMs: 0, waitMs: 0, updateMs: 0, sizes: [] };
+  // Each thread's recent time per image (the main thread's includes sending), for balancing.
+  const msPerImage = new Array<number>(threads).fill(NaN);
+  const learn = (k: number, ms: number, count: number) => {
+    if (!count) return;
+    msPerImage[k] = Number.isNaN(msPerImage[k]) ? ms / count : 0.7 * msPerImage[k] + 0.3 * (ms / count);
+  };
 
-  const step: DataParallel['step'] = async ({ image, label }, optimizer) => {
+  const step = async ({ image, label }: Batch, optimizer: tfjs.Optimizer): Promise<tfjs.Tensor> => {
+    const t0 = performance.now();
     const [n, ...shape] = image.shape;
     const perImage = image.size / n;
-    const sizes = shardSizes(n, threads);
+    const sizes = balancedSizes(n, msPerImage);
     const weights = flatten(program.variables);
     const floats = image.dataSync() as Float32Array;
-    const classes = Int32Array.from(label.dataSync());
+    const labels = label && { values: label.dataSync() as Int32Array | Float32Array, dtype: label.dtype === 'int32' ? ('int32' as const) : ('float32' as const) };
     // Workers first, so they compute while this thread does its own shard.
     let at = sizes[0];
     const remote = workers.flatMap((w, k) => {
       const count = sizes[k + 1];
       if (!count) return [];
       const images = floats.slice(at * perImage, (at + count) * perImage);
-      const labels = classes.slice(at, at + count);
+      const shardLabel = labels && { values: labels.values.slice(at, at + count), dtype: labels.dtype };
       at += count;
-      return [w.shard({ type: 'step', weights, images, labels, shape: [count, ...shape] as ToWorker['shape'], params: [...params.values()] }, count)];
+      const message = { type: 'step' as const, weights, images, shape: [count, ...shape] as ToWorker['shape'], label: shardLabel, params: [...params.values()] };
+      return [w.shard(message, count).then((s) => (learn(k + 1, s.ms, count), s))];
     });
-    const mine = { image: image.slice(0, sizes[0]), label: label.slice(0, sizes[0]) };
+    const t1 = performance.now();
+    const mine = { image: image.slice(0, sizes[0]), label: label?.slice(0, sizes[0]) };
     const local = shardGradients(tf, program, mine);
-    tf.dispose([mine.image, mine.label]);
+    tf.dispose([mine.image, ...(mine.label ? [mine.label] : [])]);
+    const t2 = performance.now();
+    learn(0, t2 - t0, sizes[0]);
     try {
       const shards = await Promise.all(remote);
+      const t3 = performance.now();
       const { losses, grads } = combineShards(tf, program, { count: sizes[0], result: local }, shards);
       optimizer.applyGradients(grads);
       tf.dispose(Object.values(grads));
+      const t4 = performance.now();
+      Object.assign(stats, { steps: stats.steps + 1, sendMs: stats.sendMs + t1 - t0, computeMs: stats.computeMs + t2 - t1, waitMs: stats.waitMs + t3 - t2, updateMs: stats.updateMs + t4 - t3, sizes });
       return tf.tensor1d(losses);
     } finally {
       tf.dispose([local.losses, ...local.grads]);
@@ -147,6 +182,7 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
       program.setParam(nodeId, name, value);
       params.set(`${nodeId}\u0000${name}`, [nodeId, name, value]);
     },
+    stats: () => ({ ...stats }),
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
     },

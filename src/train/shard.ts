@@ -15,6 +15,27 @@ export function shardSizes(count: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, k) => base + (k < count % parts ? 1 : 0));
 }
 
+/**
+ * Shard sizes in proportion to each thread's speed (`msPerImage`, one per thread), so threads that
+ * get less of a busy CPU are not waited for: every thread gets at least one image while there are
+ * enough, and the sizes add up to `count`. Any weighting gives the same combined gradient.
+ */
+export function balancedSizes(count: number, msPerImage: readonly number[]): number[] {
+  const parts = msPerImage.length;
+  if (!msPerImage.every((c) => Number.isFinite(c) && c > 0)) return shardSizes(count, parts);
+  const floor = count >= parts ? 1 : 0;
+  const speed = msPerImage.map((c) => 1 / c);
+  const sum = speed.reduce((a, b) => a + b, 0);
+  const free = count - floor * parts;
+  const exact = speed.map((v) => (v / sum) * free);
+  const sizes = exact.map((x) => floor + Math.floor(x));
+  // The images left by rounding down go to the largest remainders.
+  const order = exact.map((x, k) => [x - Math.floor(x), k]).sort((a, b) => b[0] - a[0]);
+  const left = count - sizes.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < left; i++) sizes[order[i][1]]++;
+  return sizes;
+}
+
 /** One shard's batch-mean losses [total, ...terms] and the gradient of its total for each variable, in `program.variables` order. */
 export interface ShardResult {
   losses: tfjs.Tensor1D;
@@ -78,7 +99,7 @@ export function combineShards(
   remote: readonly FlatShard[],
 ): { losses: Float32Array; grads: Record<string, tfjs.Tensor> } {
   const total = (local?.count ?? 0) + remote.reduce((n, r) => n + r.count, 0);
-  const width = 1 + program.terms.length + program.metrics.length;
+  const width = local ? local.result.losses.size : remote[0].losses.length;
   const losses = new Float32Array(width);
   const add = (values: ArrayLike<number>, count: number) => {
     for (let i = 0; i < width; i++) losses[i] += (values[i] * count) / total;

@@ -3,7 +3,7 @@
 // learning rate, and a stop with the last good weights when a loss stops being finite.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
-import type { Program } from '../compile/compile';
+import type { Batch, Program } from '../compile/compile';
 import type { OptimizerName, TrainingSettings } from '../graph/document';
 import { imageTensor, labelTensor, seededRandom, shuffled, type ImageSet } from './data';
 
@@ -57,7 +57,7 @@ export interface TrainOptions {
    * Replaces the step done here: applies one update for the batch with this optimizer and returns
    * [total, ...terms, ...metrics] as one tensor (data-parallel training over worker threads: src/train/parallel.ts).
    */
-  step?: (batch: { image: tfjs.Tensor4D; label: tfjs.Tensor1D }, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
+  step?: (batch: Batch, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
   /**
    * The optimizer to step with, owned by the caller (who may have restored its state with
    * setWeights() and saves it with getWeights()); by default one is made from the settings.

@@ -5,7 +5,7 @@ import { useNodeBackend } from '../../src/compile/backend-node';
 import { compile } from '../../src/compile/compile';
 import { toFloats, type Dataset } from '../../src/train/data';
 import { loadDatasetFromDisk } from '../../src/train/data-node';
-import { combineShards, flatten, shardGradients, shardSizes } from '../../src/train/shard';
+import { balancedSizes, combineShards, flatten, shardGradients, shardSizes } from '../../src/train/shard';
 import { preset, tf } from '../helpers';
 
 let data: Dataset;
@@ -19,6 +19,24 @@ describe('shardSizes', () => {
     expect(shardSizes(128, 2)).toEqual([64, 64]);
     expect(shardSizes(10, 3)).toEqual([4, 3, 3]);
     expect(shardSizes(1, 2)).toEqual([1, 0]);
+  });
+});
+
+describe('balancedSizes', () => {
+  it('gives a thread twice as fast twice the images, at least one each, adding up to the batch', () => {
+    expect(balancedSizes(120, [2, 1])).toEqual([40, 80]);
+    expect(balancedSizes(128, [1, 1])).toEqual([64, 64]);
+    expect(balancedSizes(10, [1, 1000, 1])).toEqual([5, 1, 4]);
+    for (const costs of [[3, 7], [1, 2, 3], [0.5, 9, 9, 2]]) {
+      for (const n of [4, 5, 63, 128]) {
+        const sizes = balancedSizes(n, costs);
+        expect(sizes.reduce((a, b) => a + b, 0)).toBe(n);
+        expect(Math.min(...sizes)).toBeGreaterThanOrEqual(1);
+      }
+    }
+  });
+  it('splits evenly until every thread has been timed', () => {
+    expect(balancedSizes(128, [NaN, 2])).toEqual([64, 64]);
   });
 });
 

@@ -1,0 +1,104 @@
+// The bench's data-parallel rows: the β-VAE trained by the real loop (train.ts) on wasm at batch 128
+// with 1 thread and with one thread per core (src/train/parallel.ts), and PyTorch on the same CPU,
+// measured in interleaved rounds (1 thread, N threads, PyTorch, again) so a machine whose load
+// changes during the bench loads each side alike. The ratio is taken per round.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import type * as tfjs from '@tensorflow/tfjs';
+import { useNodeBackend } from '../src/compile/backend-node';
+import { compile } from '../src/compile/compile';
+import type { GraphDocument } from '../src/graph/document';
+import type { ImageSet } from '../src/train/data';
+import { startDataParallel, type DataParallel } from '../src/train/parallel';
+import { train } from '../src/train/train';
+
+type Summarise = (section: string, name: string, unit: string, runs: number[], note?: string) => { median: number };
+
+const BATCH = 128;
+
+/** Samples/s of the training loop over `steps` steps, timed from the end of a first (warm-up) step, and the CPU time per sample (all threads). */
+async function loopRate(tf: typeof tfjs, program: ReturnType<typeof compile>, images: ImageSet, steps: number, step?: DataParallel['step']): Promise<number> {
+  const at: number[] = [];
+  const cpu: number[] = [];
+  await train({
+    tf,
+    program,
+    data: images,
+    settings: { optimizer: 'rmsprop', learningRate: 0.001, batchSize: BATCH, epochs: 1, seed: 1 },
+    maxSteps: steps + 1,
+    step,
+    onStep: () => {
+      at.push(performance.now());
+      const u = process.cpuUsage();
+      cpu.push((u.user + u.system) / 1000);
+    },
+  }).done;
+  (step ? cpuMany : cpuOne).push((cpu[steps] - cpu[0]) / (BATCH * steps));
+  return (BATCH * steps) / ((at[steps] - at[0]) / 1000);
+}
+const cpuOne: number[] = [];
+const cpuMany: number[] = [];
+
+/** PyTorch's samples/s over `steps` steps (after its own warm-up), or why it cannot run. */
+function torchRate(steps: number): number | string {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return `python3 -c 'import torch' fails`;
+  const out = execFileSync(python, ['bench/torch_vae.py', String(BATCH), '1', String(steps)], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8' });
+  return (JSON.parse(out) as { samplesPerSecond: number[] }).samplesPerSecond[0];
+}
+
+/**
+ * Rows: wasm through the training loop with 1 thread and with `threads` (default: one per core),
+ * PyTorch interleaved with them, and N threads ÷ PyTorch. Returns the N-thread median (samples/s).
+ */
+export async function nodeParallel(tf: typeof tfjs, doc: GraphDocument, images: ImageSet, summarise: Summarise, runs = 5, threads = os.availableParallelism()): Promise<number> {
+  console.error(`2b. Node, data-parallel over worker threads (wasm, batch ${BATCH}, the training loop; rounds interleaved with PyTorch)`);
+  await useNodeBackend(tf, 'wasm');
+  const loadAtStart = os.loadavg()[0].toFixed(1);
+  const program = compile(doc, tf);
+  const parallel = threads > 1 ? await startDataParallel({ tf, program, threads }) : null;
+  const steps = 8;
+  const one: number[] = [];
+  const many: number[] = [];
+  const torch: number[] = [];
+  let torchSkipped: string | null = null;
+  let split = '';
+  try {
+    await loopRate(tf, program, images, 2, parallel?.step);
+    cpuOne.length = cpuMany.length = 0;
+    for (let r = 0; r < runs; r++) {
+      one.push(await loopRate(tf, program, images, steps));
+      if (parallel) many.push(await loopRate(tf, program, images, steps, parallel.step));
+      if (torchSkipped === null) {
+        const t = torchRate(steps);
+        if (typeof t === 'number') torch.push(t);
+        else torchSkipped = t;
+      }
+    }
+    if (parallel) {
+      const st = parallel.stats();
+      const per = (ms: number) => (ms / st.steps).toFixed(0);
+      split = `main thread per step: send ${per(st.sendMs)} ms, own shard ${per(st.computeMs)} ms, waiting ${per(st.waitMs)} ms, update ${per(st.updateMs)} ms; last split ${st.sizes.join('/')}`;
+      console.error(`  ${split}`);
+    }
+  } finally {
+    await parallel?.close();
+    program.dispose();
+  }
+  const load = `load average ${loadAtStart} at the start, ${os.loadavg()[0].toFixed(1)} at the end`;
+  summarise('node', 'wasm, training loop, 1 thread', 'samples/s', one, `batch ${BATCH}; ${median(cpuOne).toFixed(2)} CPU ms per sample`);
+  if (!parallel) return 0;
+  const f = summarise('node', `wasm, training loop, ${threads} threads (data-parallel)`, 'samples/s', many, `batch ${BATCH}; ${threads} threads ÷ 1 thread: ${(median(many) / median(one)).toFixed(2)}×; ${median(cpuMany).toFixed(2)} CPU ms per sample (all threads); ${split}`);
+  if (torch.length) {
+    summarise('node', 'PyTorch, interleaved with the rows above', 'samples/s', torch, `batch ${BATCH}, ${os.availableParallelism()} torch threads; ${load}`);
+    summarise('node', `${threads} threads ÷ PyTorch, per round`, '×', many.map((m, i) => m / torch[i]), 'target ≥ 0.50');
+  } else console.error(`  PyTorch skipped: ${torchSkipped}`);
+  return f.median;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
