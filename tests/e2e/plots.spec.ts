@@ -168,7 +168,8 @@ describe('plots', () => {
         undefined,
         { timeout: 560_000 },
       );
-      expect(await page.getByTestId('compare-verdict-kl').getAttribute('data-decided')).toBe('true');
+      const verdictText = await page.getByTestId('compare-verdict').innerText();
+      expect(await page.getByTestId('compare-verdict-kl').getAttribute('data-decided'), verdictText).toBe('true');
       await expect(page.getByTestId('compare-verdict-kl').innerText()).resolves.toMatch(
         /^A keeps μ closer to the prior: KL .* A [\d.]+ \([\d.]+–[\d.]+\), B [\d.]+ \([\d.]+–[\d.]+\) over 3 seeds each; the difference, [\d.]+×, is larger than the run-to-run spread, [\d.]+×\.$/,
       );
