@@ -39,7 +39,7 @@ export const bceNode = defineNode<BceParams>({
           : p.reduction === 'sum'
             ? `\\mathcal L = \\frac1B \\sum_{b} \\sum_{i=1}^{${n ?? 'n'}} \\mathrm{BCE}(x_{bi}, \\hat x_{bi})`
             : '\\mathcal L = \\operatorname{mean}_{b,i}\\,\\mathrm{BCE}(x_{bi}, \\hat x_{bi})';
-      return `${each} \\\\[4pt] ${loss}`;
+      return `\\begin{aligned} ${each.replace(' = ', ' &= ')} \\\\ ${loss.replace(' = ', ' &= ')} \\end{aligned}`;
     },
     keras: (p, inputs) => {
       const hw = inputs.target?.length === 3 ? `${inputs.target[0]} * ${inputs.target[1]}` : 'h * w';

@@ -19,13 +19,17 @@ export const klNode = defineNode<KlParams>({
       'How far the encoder’s distribution N(μ, σ²) is from the standard normal N(0, I). It pulls the latent points towards the origin and keeps the latent space smooth.',
     // The whole KL of one image, then the loss as the chosen reduction makes it.
     formula: (p, inputs) => {
-      const d = latentDims(inputs);
-      const whole = `\\mathrm{KL}_b = \\mathrm{KL}\\big(\\mathcal N(\\mu_b, \\sigma_b^2)\\,\\|\\,\\mathcal N(0, I)\\big) = -\\tfrac12 \\sum_{j=1}^{${d ?? 'd'}} \\big(1 + \\log\\sigma_{bj}^2 - \\mu_{bj}^2 - \\sigma_{bj}^2\\big)`;
+      // One step a line, so that it fits the side panel whole.
+      const d = latentDims(inputs) ?? 'd';
+      const whole = [
+        `\\mathrm{KL}_b &= \\mathrm{KL}\\big(\\mathcal N(\\mu_b, \\sigma_b^2)\\,\\|\\,\\mathcal N(0, I)\\big)`,
+        `&= -\\tfrac12 \\sum_{j=1}^{${d}} \\big(1 + \\log\\sigma_{bj}^2 - \\mu_{bj}^2 - \\sigma_{bj}^2\\big)`,
+      ];
       const loss =
         p.reduction === 'mean'
-          ? `\\mathcal L_\\text{KL} = \\frac{1}{B \\cdot ${d ?? 'd'}} \\sum_{b=1}^{B} \\sum_{j} (\\dots) = \\frac{1}{${d ?? 'd'}} \\cdot \\frac1B \\sum_b \\mathrm{KL}_b`
-          : `\\mathcal L_\\text{KL} = \\frac1B \\sum_{b=1}^{B} \\mathrm{KL}_b`;
-      return `${whole} \\\\[4pt] ${loss}`;
+          ? [`\\mathcal L_\\text{KL} &= \\frac{1}{B \\cdot ${d}} \\sum_{b=1}^{B} \\sum_{j=1}^{${d}} (\\dots)`, `&= \\frac{1}{${d}} \\cdot \\frac1B \\sum_{b=1}^{B} \\mathrm{KL}_b`]
+          : [`\\mathcal L_\\text{KL} &= \\frac1B \\sum_{b=1}^{B} \\mathrm{KL}_b`];
+      return `\\begin{aligned} ${[...whole, ...loss].join(' \\\\ ')} \\end{aligned}`;
     },
     keras: (p) =>
       p.reduction === 'mean'

@@ -39,7 +39,7 @@ export function useShareLink() {
       );
       return;
     }
-    graph.showShared(result.doc);
+    if (!graph.showShared(result.doc)) return;
     ui.setSelection([]);
     // The link's job is done once the graph is edited (and so saved): a reload then shows the saved graph.
     const stop = watch(

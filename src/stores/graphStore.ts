@@ -93,14 +93,19 @@ export const useGraphStore = defineStore('graph', () => {
     save();
   }
 
-  /** Show a graph from a shared link. The autosaved graph stays as it was until the user edits; Ctrl+Z goes back to it. */
-  function showShared(next: GraphDocument) {
+  /**
+   * Show a graph from a shared link. The autosaved graph stays as it was until the user edits; Ctrl+Z
+   * goes back to it. False when the guard refuses (a run is on).
+   */
+  function showShared(next: GraphDocument): boolean {
+    if (!allowed(next)) return false;
     past.value = [...past.value.slice(-(UNDO_LIMIT - 1)), doc.value];
     future.value = [];
     gesture = null;
     pastes = 0;
     doc.value = next;
     fromLink.value = true;
+    return true;
   }
 
   /**

@@ -34,7 +34,8 @@ scope.onmessage = async (e: MessageEvent<DrawRequest>) => {
     const drawn = drawPlot(
       (w, h) => {
         canvas = new OffscreenCanvas(w, h);
-        return canvas.getContext('2d')!;
+        // A software canvas: plots are small, and the GPU process may be busy training (WebGPU).
+        return canvas.getContext('2d', { willReadFrequently: true })!;
       },
       plot,
       options,

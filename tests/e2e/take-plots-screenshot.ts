@@ -38,6 +38,8 @@ try {
   await page.waitForFunction(() => /drawn at step (\d+)/.exec(document.querySelector('[data-testid="plots-status"]')?.textContent ?? '')?.[1] === document.querySelector('[data-testid="progress"]')?.getAttribute('data-step'), undefined, { timeout: 120_000 });
   console.log(`done: ${await page.getByTestId('plots-status').innerText()}; k-NN ${await page.getByTestId('metric-knn-scatter').innerText()}`);
   console.log(`progress: ${await page.getByTestId('progress').innerText()}`);
+  // The plot worker's bitmaps are on the canvases.
+  await page.waitForFunction(() => document.querySelectorAll('.plots-panel canvas[data-drawn]').length >= 3, undefined, { timeout: 60_000 });
   await page.mouse.move(640, 790);
   await page.screenshot({ path: resolve(ROOT, 'docs/plots.png') });
 
@@ -58,7 +60,7 @@ try {
     undefined,
     { timeout: 1_200_000 },
   );
-  await page.waitForTimeout(500);
+  await page.waitForFunction(() => document.querySelectorAll('.compare canvas[data-drawn]').length >= 6, undefined, { timeout: 60_000 });
   for (const side of ['a', 'b'])
     console.log(`compare ${side}: k-NN ${await page.getByTestId(`compare-knn-${side}`).innerText()}, KL ${await page.getByTestId(`compare-kl-${side}`).innerText()}`);
   console.log(await page.getByTestId('compare-verdict').innerText());

@@ -2,6 +2,7 @@
 // the KL's remark about its reduction is true of the loss the node computes.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import katex from 'katex';
 import '@tensorflow/tfjs-backend-cpu';
 import { nodeType, nodeTypes } from '../../nodes';
 import { defaultParams, docText, paramProblem, type NodeDefinition } from '../../nodes/define';
@@ -52,6 +53,12 @@ describe('every node type', () => {
       const p = defaultParams(def);
       expect(docText(def.doc.keras, p)).not.toMatch(/undefined|NaN|\[object/);
       expect(docText(def.doc.formula, p)).not.toMatch(/undefined|NaN|\[object/);
+      // The formula is valid TeX for KaTeX, for the preset's inputs and for none.
+      const doc = preset('beta-vae');
+      const n = doc.nodes.find((x) => x.type === def.type);
+      const inputs = n ? analyze(doc).nodes[n.id].inputs : {};
+      for (const tex of [docText(def.doc.formula, p), docText(def.doc.formula, n ? resolveParams(def, n.params) : p, inputs)])
+        expect(() => katex.renderToString(tex, { throwOnError: true, displayMode: true })).not.toThrow();
     });
 });
 

@@ -163,6 +163,28 @@ describe('graph store', () => {
     expect(g.doc.nodes.find((n) => n.id === 'conv1')!.params.filters).toBe(32);
   });
 
+  it('shows a graph from a link without saving over the autosaved one until an edit', () => {
+    const g = useGraphStore();
+    g.loadPreset('autoencoder');
+    const mine = storage.getItem(AUTOSAVE_KEY);
+    const shared = { ...g.doc, name: 'From a link' };
+    expect(g.showShared(shared)).toBe(true);
+    expect(g.doc.name).toBe('From a link');
+    expect(g.fromLink).toBe(true);
+    expect(storage.getItem(AUTOSAVE_KEY)).toBe(mine);
+    g.rename('Kept');
+    expect(g.fromLink).toBe(false);
+    expect(saved().name).toBe('Kept');
+    // Undo goes back through the link's graph to the user's own.
+    g.undo();
+    g.undo();
+    expect(g.doc.name).toBe(JSON.parse(mine!).name);
+    // While a run is on (a guard that refuses), a link changes nothing.
+    g.setEditGuard(() => 'Stop training first.');
+    expect(g.showShared(shared)).toBe(false);
+    expect(g.doc.name).toBe(JSON.parse(mine!).name);
+  });
+
   it('copies a selection and pastes it with its internal wires, shifted a little more each time', () => {
     const g = useGraphStore();
     expect(g.copy(['conv1', 'conv2'])).toBe(2);
