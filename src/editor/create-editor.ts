@@ -20,6 +20,7 @@ import { useLayoutStore, type ViewTransform } from '../stores/layoutStore';
 import { useUiStore } from '../stores/uiStore';
 import FramesLayer from './FramesLayer.vue';
 import type { SearchOption } from './NodeSearch.vue';
+import { BatchedSocketPositions } from './socket-positions';
 import { WireFlow } from './wire-flow';
 import WireView from './WireView.vue';
 import NodeView from './NodeView.vue';
@@ -146,8 +147,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     },
   });
 
+  const socketPositions = new BatchedSocketPositions<Schemes>((id) => viewNodes.get(id)?.type);
   render.addPreset(
     VuePresets.classic.setup({
+      socketPositionWatcher: socketPositions,
       customize: {
         node: () => NodeView,
         socket: () => SocketView,
@@ -289,7 +292,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
 
   function readSelection() {
     const ids = [...selector.entities.values()].filter((e) => e.label === 'node').map((e) => e.id);
-    ui.setSelection(ids.filter((id) => editor.getNode(id)));
+    ui.setSelection(ids.filter((id) => viewNodes.has(id)));
   }
 
   // Node sizes come from a ResizeObserver: batched, and without forcing a layout per node drawn.
@@ -300,7 +303,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       const box = entry.borderBoxSize?.[0];
       if (!id || !box || !box.inlineSize) continue;
       const size = { width: Math.round(box.inlineSize), height: Math.round(box.blockSize) };
-      const node = editor.getNode(id);
+      const node = viewNodes.get(id);
       if (node) {
         node.width = size.width;
         node.height = size.height;
@@ -343,40 +346,66 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   framesApp.mount(framesHost);
 
   // --- store → view -------------------------------------------------------
+  // What the view shows, to patch only what changed: Rete's own lookups scan every node.
+  const viewNodes = new Map<string, ViewNode>();
+  const viewWires = new Set<string>();
+  let shown: GraphDocument | null = null;
+
   async function sync(doc: GraphDocument) {
-    const wanted = new Map(doc.edges.map((e) => [edgeId(e), e]));
-    for (const c of editor.getConnections()) if (!wanted.has(c.id)) await editor.removeConnection(c.id);
-    const ids = new Set(doc.nodes.map((n) => n.id));
-    for (const n of editor.getNodes()) if (!ids.has(n.id)) {
-      await selector.remove({ label: 'node', id: n.id });
-      forget(n.id);
-      await editor.removeNode(n.id);
-    }
-    for (const n of doc.nodes) {
-      const view = editor.getNode(n.id);
-      if (!view) {
-        const def = nodeType(n.type);
-        if (!def) continue;
-        placing.add(n.id);
-        try {
-          await editor.addNode(new ViewNode(n.id, def));
-          await area.translate(n.id, { x: n.position[0], y: n.position[1] });
-        } finally {
-          placing.delete(n.id);
+    const prev = shown;
+    shown = doc;
+    // A document replaced by an equal one (an edit refused) redraws everything; otherwise only
+    // the nodes whose objects changed (the reducer keeps the others) and the wires, if they changed.
+    const full = !prev || (prev !== doc && prev.nodes === doc.nodes && prev.edges === doc.edges);
+    const edgesChanged = full || prev.edges !== doc.edges;
+    const nodesChanged = full || prev.nodes !== doc.nodes;
+    const wanted = edgesChanged || nodesChanged ? new Map(doc.edges.map((e) => [edgeId(e), e])) : null;
+    if (wanted)
+      for (const id of [...viewWires])
+        if (!wanted.has(id)) {
+          viewWires.delete(id);
+          await editor.removeConnection(id);
         }
-        continue;
+    if (nodesChanged) {
+      const ids = new Set(doc.nodes.map((n) => n.id));
+      for (const id of [...viewNodes.keys()])
+        if (!ids.has(id)) {
+          await selector.remove({ label: 'node', id });
+          forget(id);
+          viewNodes.delete(id);
+          await editor.removeNode(id);
+        }
+      const before = full || !prev ? null : new Map(prev.nodes.map((n) => [n.id, n]));
+      for (const n of doc.nodes) {
+        if (before?.get(n.id) === n && viewNodes.has(n.id)) continue;
+        if (!viewNodes.has(n.id)) {
+          const def = nodeType(n.type);
+          if (!def) continue;
+          const view = new ViewNode(n.id, def);
+          placing.add(n.id);
+          try {
+            await editor.addNode(view);
+            viewNodes.set(n.id, view);
+            await area.translate(n.id, { x: n.position[0], y: n.position[1] });
+          } finally {
+            placing.delete(n.id);
+          }
+          continue;
+        }
+        const at = area.nodeViews.get(n.id)?.position;
+        if (at && (Math.abs(at.x - n.position[0]) > 0.5 || Math.abs(at.y - n.position[1]) > 0.5))
+          await area.translate(n.id, { x: n.position[0], y: n.position[1] });
       }
-      const at = area.nodeViews.get(n.id)?.position;
-      if (at && (Math.abs(at.x - n.position[0]) > 0.5 || Math.abs(at.y - n.position[1]) > 0.5))
-        await area.translate(n.id, { x: n.position[0], y: n.position[1] });
     }
-    for (const [id, e] of wanted) {
-      if (editor.getConnection(id)) continue;
-      const source = editor.getNode(e.from.node);
-      const target = editor.getNode(e.to.node);
-      if (!source?.outputs[e.from.port] || !target?.inputs[e.to.port]) continue;
-      await editor.addConnection(viewConnection(e, source, target));
-    }
+    if (wanted)
+      for (const [id, e] of wanted) {
+        if (viewWires.has(id)) continue;
+        const source = viewNodes.get(e.from.node);
+        const target = viewNodes.get(e.to.node);
+        if (!source?.outputs[e.from.port] || !target?.inputs[e.to.port]) continue;
+        viewWires.add(id);
+        await editor.addConnection(viewConnection(e, source, target));
+      }
     readSelection();
   }
 
@@ -405,7 +434,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   async function select(ids: readonly string[]) {
     await requestSync();
     await selector.unselectAll();
-    for (const id of ids) if (editor.getNode(id)) await selectable.select(id, true);
+    for (const id of ids) if (viewNodes.has(id)) await selectable.select(id, true);
     readSelection();
   }
 
@@ -436,7 +465,14 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     return union(rects);
   }
 
-  const viewportSize = () => ({ width: container.clientWidth, height: container.clientHeight });
+  // The canvas's size, kept by an observer: reading clientWidth right after nodes were added would force a layout.
+  let canvasSize = { width: container.clientWidth, height: container.clientHeight };
+  const canvasResizes = new ResizeObserver(([entry]) => {
+    const box = entry?.contentRect;
+    if (box) canvasSize = { width: box.width, height: box.height };
+  });
+  canvasResizes.observe(container);
+  const viewportSize = () => canvasSize;
 
   async function setView(t: ViewTransform) {
     area.area.transform.x = t.x;
@@ -456,16 +492,16 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     await setView({ x, y, k });
   }
 
+  // Fit and the first view use the sizes measured so far (a node not yet measured counts as a
+  // typical one): reading sizes here would force a layout of every node just added.
   async function zoomToFit() {
     await requestSync();
-    measureMissing();
     const r = contentBounds();
     if (r) await show(r, 0.02);
   }
 
   async function firstView() {
     await requestSync();
-    measureMissing();
     const r = contentBounds();
     if (r) await show(r, LEGIBLE_ZOOM);
   }
@@ -587,6 +623,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       stopWire();
       container.removeEventListener('pointerdown', onPress, { capture: true });
       resizes.disconnect();
+      canvasResizes.disconnect();
       framesApp.unmount();
       area.destroy();
     },
