@@ -26,15 +26,21 @@ export function denseChain(n: number): GraphDocument {
   return doc;
 }
 
-const lastDense = (doc: GraphDocument) => doc.nodes[doc.nodes.length - 2].id;
+/** The node the edits go to: in the first row, so on screen in the first view. */
+const EDITED = 'd2';
 
-/** Resolves (in the page) when the graph is on screen: every node drawn and the last layer's shape shown. */
+/**
+ * Resolves when the graph is ready to work with: the nodes in view drawn with their shapes, and the
+ * summary's total (the whole graph analysed). Above 150 nodes the editor draws a node only when the
+ * view comes near it, so "every node in the DOM" is not the measure; for smaller graphs it is.
+ */
 async function drawn(page: Page, doc: GraphDocument, timeoutMs: number) {
   await page.waitForFunction(
-    ([n, last]) =>
-      document.querySelectorAll('[data-testid="node"]').length === n &&
-      (document.querySelector(`[data-testid="shape-${last}-output"]`)?.textContent ?? '?').trim() !== '?',
-    [doc.nodes.length, lastDense(doc)] as const,
+    ([n, edited]) =>
+      (n > 150 || document.querySelectorAll('[data-testid="node"]').length === n) &&
+      (document.querySelector(`[data-testid="shape-${edited}-output"]`)?.textContent ?? '?').trim() !== '?' &&
+      !!document.querySelector('[data-testid="summary-total-model"]')?.textContent,
+    [doc.nodes.length, EDITED] as const,
     { timeout: timeoutMs, polling: 'raf' },
   );
 }
@@ -50,11 +56,11 @@ async function openTime(page: Page, doc: GraphDocument, timeoutMs: number): Prom
 }
 
 /**
- * Milliseconds from a param typed into a node in the middle of the chain to its new shape and the
- * summary's new total on screen. (A string: tsx would wrap a function's inner names in a helper the page lacks.)
+ * Milliseconds from a param typed into a node (every later layer's input changes) to its new shape
+ * and the summary's new total on screen. (A string: tsx would wrap a function's inner names in a helper the page lacks.)
  */
-function editTime(page: Page, doc: GraphDocument, units: number): Promise<number> {
-  const id = doc.nodes[Math.floor(doc.nodes.length / 2)].id;
+function editTime(page: Page, units: number): Promise<number> {
+  const id = EDITED;
   return page.evaluate(`new Promise((done, fail) => {
     const input = document.querySelector('[data-testid="param-${id}-units"]');
     if (!input) return fail(new Error('no units field on ${id}'));
@@ -94,16 +100,16 @@ export async function editorFigures(summarise: Summarise, sizes = [100, 300, 100
       try {
         for (let r = 0; r < runs; r++) {
           opens.push(await openTime(app.page, doc, timeout));
-          for (let e = 0; e < 5; e++) edits.push(await editTime(app.page, doc, 40 + r * 5 + e));
+          for (let e = 0; e < 5; e++) edits.push(await editTime(app.page, 40 + r * 5 + e));
           reloads.push(await reloadTime(app.page, doc, timeout));
         }
       } finally {
         await app.context.close();
       }
       const target = (ms: number) => `target < ${ms.toLocaleString('en-US')} ms`;
-      summarise('editor', `${n} nodes: Open… to drawn`, 'ms', opens, n >= 1000 ? target(3000) : n >= 300 ? target(1000) : undefined);
+      summarise('editor', `${n} nodes: Open… to the view drawn and the summary`, 'ms', opens, n >= 1000 ? target(3000) : n >= 300 ? target(1000) : undefined);
       summarise('editor', `${n} nodes: an edit to its shape and the summary`, 'ms', edits, n >= 1000 ? target(100) : n >= 300 ? target(50) : undefined);
-      summarise('editor', `${n} nodes: reload to drawn`, 'ms', reloads, n >= 1000 ? target(3000) : undefined);
+      summarise('editor', `${n} nodes: reload to the view drawn and the summary`, 'ms', reloads, n >= 1000 ? target(3000) : undefined);
     }
   } finally {
     await browser.close();

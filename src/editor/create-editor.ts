@@ -66,6 +66,8 @@ export interface EditorHandle {
   arrange(): Promise<void>;
   /** Measured node sizes, by id (reactive): the frames and the minimap draw with them. */
   readonly sizes: Readonly<Record<string, Size>>;
+  /** Bumped (at most once a frame) when sizes change: for views that redraw all nodes at once. */
+  readonly sizesRevision: ShallowRef<number>;
   /** Every node's, note's and frame's rectangle together, in canvas units. */
   contentBounds(): Rect | null;
   /** Canvas units → the container's size in pixels. */
@@ -96,6 +98,14 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   const ui = useUiStore(pinia);
   const layout = useLayoutStore(pinia);
   const sizes = reactive<Record<string, Size>>({});
+  const sizesRevision = shallowRef(0);
+  let revisionFrame = 0;
+  const sizesChanged = () => {
+    if (!revisionFrame) revisionFrame = requestAnimationFrame(() => {
+      revisionFrame = 0;
+      sizesRevision.value++;
+    });
+  };
 
   const editor = new NodeEditor<Schemes>();
   const area = new AreaPlugin<Schemes, AreaExtra>(container);
@@ -178,6 +188,38 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       }),
   );
 
+  // Big graphs: a node far outside the view is not drawn (no Vue app mounted) until the view comes
+  // near it; a wire between two such nodes neither. This pipe runs before the render plugin's.
+  const deferredNodes = new Set<string>();
+  const deferredWires = new Map<string, { source: string; target: string }>();
+  area.addPipe((context) => {
+    if (context.type !== 'render' || !bigGraph()) return context;
+    if (context.data.type === 'node') {
+      const id = context.data.payload.id;
+      if (mounted.has(id) || near(id)) {
+        mounted.add(id);
+        deferredNodes.delete(id);
+        return context;
+      }
+      deferredNodes.add(id);
+      if (!sizes[id]) {
+        sizes[id] = estimateSize(id);
+        sizesChanged();
+      }
+      return undefined;
+    }
+    if (context.data.type === 'connection') {
+      const { id, source, target } = context.data.payload;
+      if (mounted.has(source) || mounted.has(target)) {
+        deferredWires.delete(id);
+        return context;
+      }
+      deferredWires.set(id, { source, target });
+      return undefined;
+    }
+    return context;
+  });
+
   editor.use(area);
   area.use(connection);
   area.use(render);
@@ -226,7 +268,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     }
     if (context.type === 'nodepicked' || context.type === 'pointerup') queueMicrotask(readSelection);
     if (context.type === 'rendered' && context.data.type === 'node') observe(context.data.payload.id);
-    if (context.type === 'zoomed' || context.type === 'translated') layout.setView(area.area.transform);
+    if (context.type === 'zoomed' || context.type === 'translated') {
+      layout.setView(area.area.transform);
+      drawNear();
+    }
     return context;
   });
 
@@ -309,7 +354,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
         node.height = size.height;
       }
       const old = sizes[id];
-      if (!old || old.width !== size.width || old.height !== size.height) sizes[id] = size;
+      if (!old || old.width !== size.width || old.height !== size.height) {
+        sizes[id] = size;
+        sizesChanged();
+      }
     }
   });
   function observe(id: string) {
@@ -323,6 +371,8 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     resizes.observe(el);
   }
   function forget(id: string) {
+    mounted.delete(id);
+    deferredNodes.delete(id);
     for (const [el, otherId] of observed) if (otherId === id) {
       resizes.unobserve(el);
       observed.delete(el);
@@ -397,6 +447,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
           await area.translate(n.id, { x: n.position[0], y: n.position[1] });
       }
     }
+    if (wanted) for (const id of [...deferredWires.keys()]) if (!wanted.has(id)) deferredWires.delete(id);
     if (wanted)
       for (const [id, e] of wanted) {
         if (viewWires.has(id)) continue;
@@ -407,6 +458,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
         await editor.addConnection(viewConnection(e, source, target));
       }
     readSelection();
+    drawNear();
   }
 
   let running: Promise<void> | null = null;
@@ -434,7 +486,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   async function select(ids: readonly string[]) {
     await requestSync();
     await selector.unselectAll();
-    for (const id of ids) if (viewNodes.has(id)) await selectable.select(id, true);
+    for (const id of ids) if (viewNodes.has(id)) {
+      await drawNow(id);
+      await selectable.select(id, true);
+    }
     readSelection();
   }
 
@@ -473,6 +528,74 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   });
   canvasResizes.observe(container);
   const viewportSize = () => canvasSize;
+
+  /** Above this many nodes, nodes far off screen are drawn only when the view comes near them. */
+  const BIG_GRAPH = 150;
+  const mounted = new Set<string>();
+  const bigGraph = () => docNow().nodes.length > BIG_GRAPH;
+  /** A node's size before it is drawn: its title, a row per port, a row per param, the footer. */
+  function estimateSize(id: string): Size {
+    const def = nodeType(viewNodes.get(id)?.type ?? '');
+    const ports = Math.max(def?.inputs.length ?? 1, def?.outputs.length ?? 1);
+    const params = Object.keys(def?.params ?? {}).length;
+    return { width: NODE_WIDTH, height: 36 + ports * 26 + (params ? params * 25 + 12 : 0) + (def?.category === 'layer' ? 28 : 0) };
+  }
+  /** Is the node within a screen's width or height of the view? */
+  function near(id: string): boolean {
+    // The document's position: a node being added is still at (0, 0) in the view when it is drawn.
+    const at = graph.nodeById.get(id)?.position;
+    if (!at) return false;
+    const p = { x: at[0], y: at[1] };
+    const { x, y, k } = area.area.transform;
+    const { width, height } = viewportSize();
+    const size = sizes[id] ?? estimateSize(id);
+    const left = -x / k - width / k;
+    const top = -y / k - height / k;
+    return p.x + size.width >= left && p.x <= left + (3 * width) / k && p.y + size.height >= top && p.y <= top + (3 * height) / k;
+  }
+  let drawing = false;
+  let drawAgain = false;
+  /** Draw the deferred nodes the view has come near, then their wires (again if the view moved meanwhile). */
+  function drawNear() {
+    if (!deferredNodes.size) return;
+    if (drawing) {
+      drawAgain = true;
+      return;
+    }
+    drawing = true;
+    requestAnimationFrame(async () => {
+      try {
+        const due = [...deferredNodes].filter(near);
+        for (const id of due) {
+          mounted.add(id);
+          deferredNodes.delete(id);
+          await area.update('node', id);
+        }
+        const now = new Set(due);
+        for (const [wire, ends] of [...deferredWires]) if (now.has(ends.source) || now.has(ends.target)) {
+          deferredWires.delete(wire);
+          await area.update('connection', wire);
+        }
+      } finally {
+        drawing = false;
+        if (drawAgain) {
+          drawAgain = false;
+          drawNear();
+        }
+      }
+    });
+  }
+  /** Draw a node now, wherever it is (it is being selected or shown). */
+  async function drawNow(id: string) {
+    if (!deferredNodes.has(id)) return;
+    mounted.add(id);
+    deferredNodes.delete(id);
+    await area.update('node', id);
+    for (const [wire, ends] of [...deferredWires]) if (ends.source === id || ends.target === id) {
+      deferredWires.delete(wire);
+      await area.update('connection', wire);
+    }
+  }
 
   async function setView(t: ViewTransform) {
     area.area.transform.x = t.x;
@@ -610,6 +733,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     firstView,
     arrange,
     sizes,
+    sizesRevision,
     contentBounds,
     viewportSize,
     setView,

@@ -138,7 +138,10 @@ export class BatchedSocketPositions<S extends BaseSchemes> {
       measured.push([entry, offset]);
     }
     this.pending.clear();
+    const newTypes = [...known.keys()].filter((t) => !this.offsets.has(t));
     for (const [type, offset] of known) this.offsets.set(type, offset);
+    // Nodes not drawn (far off screen in a big graph) take their type's offsets: their wires appear now.
+    if (newTypes.length) for (const id of this.listeners.keys()) if (!this.byNode.has(id)) nodes.add(id);
     for (const [entry, offset] of measured) {
       entry.offset = offset;
       nodes.add(entry.nodeId);
@@ -149,8 +152,10 @@ export class BatchedSocketPositions<S extends BaseSchemes> {
   private position(nodeId: string, side: Side, key: string): Position | null {
     const entry = this.byNode.get(nodeId)?.get(`${side}:${key}`);
     const view = this.area?.nodeViews.get(nodeId);
-    if (!entry?.offset || !view) return null;
-    return { x: view.position.x + entry.offset.x, y: view.position.y + entry.offset.y };
+    // A node not drawn yet has no socket elements; its type's offsets say where they will be.
+    const offset = entry?.offset ?? this.offsets.get(`${this.typeOf(nodeId) ?? `#${nodeId}`}|${side}|${key}`);
+    if (!offset || !view) return null;
+    return { x: view.position.x + offset.x, y: view.position.y + offset.y };
   }
 
   private notify(nodeId: string) {
