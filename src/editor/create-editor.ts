@@ -20,6 +20,7 @@ import { useLayoutStore, type ViewTransform } from '../stores/layoutStore';
 import { useUiStore } from '../stores/uiStore';
 import FramesLayer from './FramesLayer.vue';
 import type { SearchOption } from './NodeSearch.vue';
+import { deferDrawing } from './deferred-drawing';
 import { BatchedSocketPositions } from './socket-positions';
 import { WireFlow } from './wire-flow';
 import WireView from './WireView.vue';
@@ -188,36 +189,20 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       }),
   );
 
-  // Big graphs: a node far outside the view is not drawn (no Vue app mounted) until the view comes
-  // near it; a wire between two such nodes neither. This pipe runs before the render plugin's.
-  const deferredNodes = new Set<string>();
-  const deferredWires = new Map<string, { source: string; target: string }>();
-  area.addPipe((context) => {
-    if (context.type !== 'render' || !bigGraph()) return context;
-    if (context.data.type === 'node') {
-      const id = context.data.payload.id;
-      if (mounted.has(id) || near(id)) {
-        mounted.add(id);
-        deferredNodes.delete(id);
-        return context;
-      }
-      deferredNodes.add(id);
-      if (!sizes[id]) {
-        sizes[id] = estimateSize(id);
-        sizesChanged();
-      }
-      return undefined;
-    }
-    if (context.data.type === 'connection') {
-      const { id, source, target } = context.data.payload;
-      if (mounted.has(source) || mounted.has(target)) {
-        deferredWires.delete(id);
-        return context;
-      }
-      deferredWires.set(id, { source, target });
-      return undefined;
-    }
-    return context;
+  // Big graphs: nodes far from the view are drawn when it comes near (deferred-drawing.ts). Its pipe
+  // must run before the render plugin's, so it is added before the plugins.
+  const deferred = deferDrawing(area, {
+    nodeCount: () => docNow().nodes.length,
+    place(id) {
+      const n = graph.nodeById.get(id);
+      return n && { x: n.position[0], y: n.position[1], ...(sizes[id] ?? estimateSize(id)) };
+    },
+    viewport: () => viewportSize(),
+    held(id) {
+      if (sizes[id]) return;
+      sizes[id] = estimateSize(id);
+      sizesChanged();
+    },
   });
 
   editor.use(area);
@@ -270,7 +255,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     if (context.type === 'rendered' && context.data.type === 'node') observe(context.data.payload.id);
     if (context.type === 'zoomed' || context.type === 'translated') {
       layout.setView(area.area.transform);
-      drawNear();
+      deferred.drawNear();
     }
     return context;
   });
@@ -371,8 +356,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     resizes.observe(el);
   }
   function forget(id: string) {
-    mounted.delete(id);
-    deferredNodes.delete(id);
+    deferred.forget(id);
     for (const [el, otherId] of observed) if (otherId === id) {
       resizes.unobserve(el);
       observed.delete(el);
@@ -447,7 +431,6 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
           await area.translate(n.id, { x: n.position[0], y: n.position[1] });
       }
     }
-    if (wanted) for (const id of [...deferredWires.keys()]) if (!wanted.has(id)) deferredWires.delete(id);
     if (wanted)
       for (const [id, e] of wanted) {
         if (viewWires.has(id)) continue;
@@ -458,7 +441,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
         await editor.addConnection(viewConnection(e, source, target));
       }
     readSelection();
-    drawNear();
+    deferred.drawNear();
   }
 
   let running: Promise<void> | null = null;
@@ -487,7 +470,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     await requestSync();
     await selector.unselectAll();
     for (const id of ids) if (viewNodes.has(id)) {
-      await drawNow(id);
+      await deferred.drawNow(id);
       await selectable.select(id, true);
     }
     readSelection();
@@ -529,72 +512,12 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   canvasResizes.observe(container);
   const viewportSize = () => canvasSize;
 
-  /** Above this many nodes, nodes far off screen are drawn only when the view comes near them. */
-  const BIG_GRAPH = 150;
-  const mounted = new Set<string>();
-  const bigGraph = () => docNow().nodes.length > BIG_GRAPH;
   /** A node's size before it is drawn: its title, a row per port, a row per param, the footer. */
   function estimateSize(id: string): Size {
     const def = nodeType(viewNodes.get(id)?.type ?? '');
     const ports = Math.max(def?.inputs.length ?? 1, def?.outputs.length ?? 1);
     const params = Object.keys(def?.params ?? {}).length;
     return { width: NODE_WIDTH, height: 36 + ports * 26 + (params ? params * 25 + 12 : 0) + (def?.category === 'layer' ? 28 : 0) };
-  }
-  /** Is the node within a screen's width or height of the view? */
-  function near(id: string): boolean {
-    // The document's position: a node being added is still at (0, 0) in the view when it is drawn.
-    const at = graph.nodeById.get(id)?.position;
-    if (!at) return false;
-    const p = { x: at[0], y: at[1] };
-    const { x, y, k } = area.area.transform;
-    const { width, height } = viewportSize();
-    const size = sizes[id] ?? estimateSize(id);
-    const left = -x / k - width / k;
-    const top = -y / k - height / k;
-    return p.x + size.width >= left && p.x <= left + (3 * width) / k && p.y + size.height >= top && p.y <= top + (3 * height) / k;
-  }
-  let drawing = false;
-  let drawAgain = false;
-  /** Draw the deferred nodes the view has come near, then their wires (again if the view moved meanwhile). */
-  function drawNear() {
-    if (!deferredNodes.size) return;
-    if (drawing) {
-      drawAgain = true;
-      return;
-    }
-    drawing = true;
-    requestAnimationFrame(async () => {
-      try {
-        const due = [...deferredNodes].filter(near);
-        for (const id of due) {
-          mounted.add(id);
-          deferredNodes.delete(id);
-          await area.update('node', id);
-        }
-        const now = new Set(due);
-        for (const [wire, ends] of [...deferredWires]) if (now.has(ends.source) || now.has(ends.target)) {
-          deferredWires.delete(wire);
-          await area.update('connection', wire);
-        }
-      } finally {
-        drawing = false;
-        if (drawAgain) {
-          drawAgain = false;
-          drawNear();
-        }
-      }
-    });
-  }
-  /** Draw a node now, wherever it is (it is being selected or shown). */
-  async function drawNow(id: string) {
-    if (!deferredNodes.has(id)) return;
-    mounted.add(id);
-    deferredNodes.delete(id);
-    await area.update('node', id);
-    for (const [wire, ends] of [...deferredWires]) if (ends.source === id || ends.target === id) {
-      deferredWires.delete(wire);
-      await area.update('connection', wire);
-    }
   }
 
   async function setView(t: ViewTransform) {
