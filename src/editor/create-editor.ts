@@ -125,12 +125,12 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
           list: [
             { label: 'Note', key: 'note', handler: () => void addNote(menuPoint) },
             ...categories.map((cat) => ({
-            label: CATEGORY_TITLES[cat],
-            key: cat,
-            handler: () => undefined,
-            subitems: nodeTypes
-              .filter((d) => d.category === cat)
-              .map((d) => ({ label: d.label, key: d.type, handler: () => void addAt(d.type, menuPoint) })),
+              label: CATEGORY_TITLES[cat],
+              key: cat,
+              handler: () => undefined,
+              subitems: nodeTypes
+                .filter((d) => d.category === cat)
+                .map((d) => ({ label: d.label, key: d.type, handler: () => void addAt(d.type, menuPoint) })),
             })),
           ],
         };
