@@ -19,6 +19,7 @@ import { handWrittenVae } from './hand-written-vae';
 import { browserFigures } from './browser';
 import { parseBenchArgs, wantsSection } from './args';
 import { nodeParallel } from './node-parallel';
+import { editorFigures } from './editor';
 
 export interface Figure {
   section: string;
@@ -263,7 +264,11 @@ async function main() {
     const r = await browserFigures(summarise);
     skipped.push(...r.skipped);
   }
-  if (wanted('editor')) editor();
+  if (wanted('editor')) {
+    editor();
+    console.error('   big graphs in headless Chromium (bench/editor.ts)');
+    await editorFigures(summarise);
+  }
   if (wanted('leaks')) await leaks(data.train);
 
   const pkg = (name: string) => (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;

@@ -21,6 +21,8 @@ import { useLayoutStore, type ViewTransform } from '../stores/layoutStore';
 import { useUiStore } from '../stores/uiStore';
 import FramesLayer from './FramesLayer.vue';
 import type { SearchOption } from './NodeSearch.vue';
+import { deferDrawing } from './deferred-drawing';
+import { BatchedSocketPositions } from './socket-positions';
 import { WireFlow } from './wire-flow';
 import WireView from './WireView.vue';
 import NodeView from './NodeView.vue';
@@ -66,6 +68,8 @@ export interface EditorHandle {
   arrange(): Promise<void>;
   /** Measured node sizes, by id (reactive): the frames and the minimap draw with them. */
   readonly sizes: Readonly<Record<string, Size>>;
+  /** Bumped (at most once a frame) when sizes change: for views that redraw all nodes at once. */
+  readonly sizesRevision: ShallowRef<number>;
   /** Every node's, note's and frame's rectangle together, in canvas units. */
   contentBounds(): Rect | null;
   /** Canvas units → the container's size in pixels. */
@@ -96,6 +100,14 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   const ui = useUiStore(pinia);
   const layout = useLayoutStore(pinia);
   const sizes = reactive<Record<string, Size>>({});
+  const sizesRevision = shallowRef(0);
+  let revisionFrame = 0;
+  const sizesChanged = () => {
+    if (!revisionFrame) revisionFrame = requestAnimationFrame(() => {
+      revisionFrame = 0;
+      sizesRevision.value++;
+    });
+  };
 
   const editor = new NodeEditor<Schemes>();
   const area = new AreaPlugin<Schemes, AreaExtra>(container);
@@ -114,12 +126,12 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
           list: [
             { label: 'Note', key: 'note', handler: () => void addNote(menuPoint) },
             ...categories.map((cat) => ({
-            label: CATEGORY_TITLES[cat],
-            key: cat,
-            handler: () => undefined,
-            subitems: nodeTypes
-              .filter((d) => d.category === cat)
-              .map((d) => ({ label: d.label, key: d.type, handler: () => void addAt(d.type, menuPoint) })),
+              label: CATEGORY_TITLES[cat],
+              key: cat,
+              handler: () => undefined,
+              subitems: nodeTypes
+                .filter((d) => d.category === cat)
+                .map((d) => ({ label: d.label, key: d.type, handler: () => void addAt(d.type, menuPoint) })),
             })),
           ],
         };
@@ -147,8 +159,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     },
   });
 
+  const socketPositions = new BatchedSocketPositions<Schemes>((id) => viewNodes.get(id)?.type);
   render.addPreset(
     VuePresets.classic.setup({
+      socketPositionWatcher: socketPositions,
       customize: {
         node: () => NodeView,
         socket: () => SocketView,
@@ -175,6 +189,22 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
         },
       }),
   );
+
+  // Big graphs: nodes far from the view are drawn when it comes near (deferred-drawing.ts). Its pipe
+  // must run before the render plugin's, so it is added before the plugins.
+  const deferred = deferDrawing(area, {
+    nodeCount: () => docNow().nodes.length,
+    place(id) {
+      const n = graph.nodeById.get(id);
+      return n && { x: n.position[0], y: n.position[1], ...(sizes[id] ?? estimateSize(id)) };
+    },
+    viewport: () => viewportSize(),
+    held(id) {
+      if (sizes[id]) return;
+      sizes[id] = estimateSize(id);
+      sizesChanged();
+    },
+  });
 
   editor.use(area);
   area.use(connection);
@@ -224,7 +254,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     }
     if (context.type === 'nodepicked' || context.type === 'pointerup') queueMicrotask(readSelection);
     if (context.type === 'rendered' && context.data.type === 'node') observe(context.data.payload.id);
-    if (context.type === 'zoomed' || context.type === 'translated') layout.setView(area.area.transform);
+    if (context.type === 'zoomed' || context.type === 'translated') {
+      layout.setView(area.area.transform);
+      deferred.drawNear();
+    }
     return context;
   });
 
@@ -290,7 +323,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
 
   function readSelection() {
     const ids = [...selector.entities.values()].filter((e) => e.label === 'node').map((e) => e.id);
-    ui.setSelection(ids.filter((id) => editor.getNode(id)));
+    ui.setSelection(ids.filter((id) => viewNodes.has(id)));
   }
 
   // Node sizes come from a ResizeObserver: batched, and without forcing a layout per node drawn.
@@ -301,13 +334,16 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       const box = entry.borderBoxSize?.[0];
       if (!id || !box || !box.inlineSize) continue;
       const size = { width: Math.round(box.inlineSize), height: Math.round(box.blockSize) };
-      const node = editor.getNode(id);
+      const node = viewNodes.get(id);
       if (node) {
         node.width = size.width;
         node.height = size.height;
       }
       const old = sizes[id];
-      if (!old || old.width !== size.width || old.height !== size.height) sizes[id] = size;
+      if (!old || old.width !== size.width || old.height !== size.height) {
+        sizes[id] = size;
+        sizesChanged();
+      }
     }
   });
   function observe(id: string) {
@@ -321,6 +357,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     resizes.observe(el);
   }
   function forget(id: string) {
+    deferred.forget(id);
     for (const [el, otherId] of observed) if (otherId === id) {
       resizes.unobserve(el);
       observed.delete(el);
@@ -344,41 +381,68 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   framesApp.mount(framesHost);
 
   // --- store → view -------------------------------------------------------
+  // What the view shows, to patch only what changed: Rete's own lookups scan every node.
+  const viewNodes = new Map<string, ViewNode>();
+  const viewWires = new Set<string>();
+  let shown: GraphDocument | null = null;
+
   async function sync(doc: GraphDocument) {
-    const wanted = new Map(doc.edges.map((e) => [edgeId(e), e]));
-    for (const c of editor.getConnections()) if (!wanted.has(c.id)) await editor.removeConnection(c.id);
-    const ids = new Set(doc.nodes.map((n) => n.id));
-    for (const n of editor.getNodes()) if (!ids.has(n.id)) {
-      await selector.remove({ label: 'node', id: n.id });
-      forget(n.id);
-      await editor.removeNode(n.id);
-    }
-    for (const n of doc.nodes) {
-      const view = editor.getNode(n.id);
-      if (!view) {
-        const def = nodeType(n.type);
-        if (!def) continue;
-        placing.add(n.id);
-        try {
-          await editor.addNode(new ViewNode(n.id, def));
-          await area.translate(n.id, { x: n.position[0], y: n.position[1] });
-        } finally {
-          placing.delete(n.id);
+    const prev = shown;
+    shown = doc;
+    // A document replaced by an equal one (an edit refused) redraws everything; otherwise only
+    // the nodes whose objects changed (the reducer keeps the others) and the wires, if they changed.
+    const full = !prev || (prev !== doc && prev.nodes === doc.nodes && prev.edges === doc.edges);
+    const edgesChanged = full || prev.edges !== doc.edges;
+    const nodesChanged = full || prev.nodes !== doc.nodes;
+    const wanted = edgesChanged || nodesChanged ? new Map(doc.edges.map((e) => [edgeId(e), e])) : null;
+    if (wanted)
+      for (const id of [...viewWires])
+        if (!wanted.has(id)) {
+          viewWires.delete(id);
+          await editor.removeConnection(id);
         }
-        continue;
+    if (nodesChanged) {
+      const ids = new Set(doc.nodes.map((n) => n.id));
+      for (const id of [...viewNodes.keys()])
+        if (!ids.has(id)) {
+          await selector.remove({ label: 'node', id });
+          forget(id);
+          viewNodes.delete(id);
+          await editor.removeNode(id);
+        }
+      const before = full || !prev ? null : new Map(prev.nodes.map((n) => [n.id, n]));
+      for (const n of doc.nodes) {
+        if (before?.get(n.id) === n && viewNodes.has(n.id)) continue;
+        if (!viewNodes.has(n.id)) {
+          const def = nodeType(n.type);
+          if (!def) continue;
+          const view = new ViewNode(n.id, def);
+          placing.add(n.id);
+          try {
+            await editor.addNode(view);
+            viewNodes.set(n.id, view);
+            await area.translate(n.id, { x: n.position[0], y: n.position[1] });
+          } finally {
+            placing.delete(n.id);
+          }
+          continue;
+        }
+        const at = area.nodeViews.get(n.id)?.position;
+        if (at && (Math.abs(at.x - n.position[0]) > 0.5 || Math.abs(at.y - n.position[1]) > 0.5))
+          await area.translate(n.id, { x: n.position[0], y: n.position[1] });
       }
-      const at = area.nodeViews.get(n.id)?.position;
-      if (at && (Math.abs(at.x - n.position[0]) > 0.5 || Math.abs(at.y - n.position[1]) > 0.5))
-        await area.translate(n.id, { x: n.position[0], y: n.position[1] });
     }
-    for (const [id, e] of wanted) {
-      if (editor.getConnection(id)) continue;
-      const source = editor.getNode(e.from.node);
-      const target = editor.getNode(e.to.node);
-      if (!source?.outputs[e.from.port] || !target?.inputs[e.to.port]) continue;
-      await editor.addConnection(viewConnection(e, source, target));
-    }
+    if (wanted)
+      for (const [id, e] of wanted) {
+        if (viewWires.has(id)) continue;
+        const source = viewNodes.get(e.from.node);
+        const target = viewNodes.get(e.to.node);
+        if (!source?.outputs[e.from.port] || !target?.inputs[e.to.port]) continue;
+        viewWires.add(id);
+        await editor.addConnection(viewConnection(e, source, target));
+      }
     readSelection();
+    deferred.drawNear();
   }
 
   let running: Promise<void> | null = null;
@@ -406,7 +470,10 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   async function select(ids: readonly string[]) {
     await requestSync();
     await selector.unselectAll();
-    for (const id of ids) if (editor.getNode(id)) await selectable.select(id, true);
+    for (const id of ids) if (viewNodes.has(id)) {
+      await deferred.drawNow(id);
+      await selectable.select(id, true);
+    }
     readSelection();
   }
 
@@ -437,7 +504,22 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     return union(rects);
   }
 
-  const viewportSize = () => ({ width: container.clientWidth, height: container.clientHeight });
+  // The canvas's size, kept by an observer: reading clientWidth right after nodes were added would force a layout.
+  let canvasSize = { width: container.clientWidth, height: container.clientHeight };
+  const canvasResizes = new ResizeObserver(([entry]) => {
+    const box = entry?.contentRect;
+    if (box) canvasSize = { width: box.width, height: box.height };
+  });
+  canvasResizes.observe(container);
+  const viewportSize = () => canvasSize;
+
+  /** A node's size before it is drawn: its title, a row per port, a row per param, the footer. */
+  function estimateSize(id: string): Size {
+    const def = nodeType(viewNodes.get(id)?.type ?? '');
+    const ports = Math.max(def?.inputs.length ?? 1, def?.outputs.length ?? 1);
+    const params = Object.keys(def?.params ?? {}).length;
+    return { width: NODE_WIDTH, height: 36 + ports * 26 + (params ? params * 25 + 12 : 0) + (def?.category === 'layer' ? 28 : 0) };
+  }
 
   async function setView(t: ViewTransform) {
     area.area.transform.x = t.x;
@@ -457,16 +539,16 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     await setView({ x, y, k });
   }
 
+  // Fit and the first view use the sizes measured so far (a node not yet measured counts as a
+  // typical one): reading sizes here would force a layout of every node just added.
   async function zoomToFit() {
     await requestSync();
-    measureMissing();
     const r = contentBounds();
     if (r) await show(r, 0.02);
   }
 
   async function firstView() {
     await requestSync();
-    measureMissing();
     const r = contentBounds();
     if (r) await show(r, LEGIBLE_ZOOM);
   }
@@ -575,6 +657,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     firstView,
     arrange,
     sizes,
+    sizesRevision,
     contentBounds,
     viewportSize,
     setView,
@@ -588,6 +671,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
       stopWire();
       container.removeEventListener('pointerdown', onPress, { capture: true });
       resizes.disconnect();
+      canvasResizes.disconnect();
       framesApp.unmount();
       area.destroy();
     },

@@ -6,7 +6,7 @@ import { computed, ref, shallowRef } from 'vue';
 import { nodeType } from '../../nodes';
 import { paramProblem } from '../../nodes/define';
 import { presets } from '../../presets';
-import { analyze, connectionProblem } from '../graph/analyze';
+import { analyze, connectionProblem, type Analysis, type Diagnostic as NodeDiagnostic, type NodeAnalysis } from '../graph/analyze';
 import { emptyDocument, FRAME_COLORS, type GraphDocument, type GraphEdge, type ParamValue } from '../graph/document';
 import { copySelection, createNode, freshId, pasteEvent, reduce, type Clip, type GraphEvent, type Position } from '../graph/events';
 import { openText, openValue } from '../graph/open';
@@ -46,6 +46,15 @@ function initialDocument(): GraphDocument {
   return presetDocument(DEFAULT_PRESET);
 }
 
+/** Whether two analyses of a node show the same thing (then the node's view keeps its old one). */
+const sameNodeAnalysis = (a: NodeAnalysis, b: NodeAnalysis) =>
+  a.params === b.params &&
+  a.nonTrainable === b.nonTrainable &&
+  a.known === b.known &&
+  a.memory?.total === b.memory?.total &&
+  JSON.stringify(a.wires) === JSON.stringify(b.wires) &&
+  JSON.stringify(a.outputs) === JSON.stringify(b.outputs);
+
 /** Decides whether an edit may go ahead: true, or false / the reason it may not (the training store refuses structural edits while a run is on). */
 export type EditGuard = (current: GraphDocument, next: GraphDocument) => boolean | string;
 
@@ -55,7 +64,34 @@ export const useGraphStore = defineStore('graph', () => {
   const doc = shallowRef<GraphDocument>(initialDocument());
   const past = shallowRef<GraphDocument[]>([]);
   const future = shallowRef<GraphDocument[]>([]);
-  const analysis = computed(() => analyze(doc.value));
+  // Each node's analysis object (and list of problems) is kept from the last analysis when nothing
+  // in it changed, so an edit redraws only the nodes it affects, not all of them.
+  let lastAnalysis: Analysis | null = null;
+  const analysis = computed(() => {
+    const next = analyze(doc.value);
+    const prev = lastAnalysis;
+    if (prev) for (const id of Object.keys(next.nodes)) if (prev.nodes[id] && sameNodeAnalysis(prev.nodes[id], next.nodes[id])) next.nodes[id] = prev.nodes[id];
+    lastAnalysis = next;
+    return next;
+  });
+  const nodeById = computed(() => new Map(doc.value.nodes.map((n) => [n.id, n])));
+  let lastProblems = new Map<string, NodeDiagnostic[]>();
+  /** Each node's diagnostics (the graph's own, with no node, are under ''). */
+  const problemsByNode = computed(() => {
+    const next = new Map<string, NodeDiagnostic[]>();
+    for (const d of analysis.value.diagnostics) {
+      const key = d.node ?? '';
+      const list = next.get(key);
+      if (list) list.push(d);
+      else next.set(key, [d]);
+    }
+    for (const [id, list] of next) {
+      const old = lastProblems.get(id);
+      if (old && JSON.stringify(old) === JSON.stringify(list)) next.set(id, old);
+    }
+    lastProblems = next;
+    return next;
+  });
   const canUndo = computed(() => past.value.length > 0);
   const canRedo = computed(() => future.value.length > 0);
   let gesture: { key: string; at: number } | null = null;
@@ -77,12 +113,22 @@ export const useGraphStore = defineStore('graph', () => {
   }
 
   function save() {
+    saveTimer = null;
     try {
       storage()?.setItem(AUTOSAVE_KEY, JSON.stringify(doc.value));
     } catch {
       // Storage full or blocked: the graph still works, it just is not kept.
     }
   }
+  // Saved once edits pause (a drag or a typed number makes many), and before the page goes away.
+  let saveTimer: ReturnType<typeof setTimeout> | null = null;
+  const flushSave = () => {
+    if (saveTimer) {
+      clearTimeout(saveTimer);
+      save();
+    }
+  };
+  if (typeof window !== 'undefined') window.addEventListener('pagehide', flushSave);
 
   /** A graph opened from a link, shown but not yet saved over the autosaved one (until the first edit). */
   const fromLink = ref(false);
@@ -90,7 +136,8 @@ export const useGraphStore = defineStore('graph', () => {
   function setDoc(next: GraphDocument) {
     doc.value = next;
     fromLink.value = false;
-    save();
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, 100);
   }
 
   /**
@@ -289,6 +336,8 @@ export const useGraphStore = defineStore('graph', () => {
     showShared,
     rename,
     analysis,
+    nodeById,
+    problemsByNode,
     canUndo,
     canRedo,
     dispatch,
@@ -322,6 +371,7 @@ export const useGraphStore = defineStore('graph', () => {
     setNoteText,
     removeNote,
     moveMembers,
+    flushSave,
     wire,
     insertNodeOnWire,
     takeOutOfFlow,

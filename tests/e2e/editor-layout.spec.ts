@@ -90,6 +90,9 @@ describe('first view and layout', () => {
       await expect(page.getByTestId('palette-search').isVisible()).resolves.toBe(false);
       // Open the Plots tab (that shows the bottom panel again), zoom in with the wheel over a node's body.
       await page.getByTestId('tab-plots').click();
+      await settle(page);
+      // The Plots tab does not take canvas height: the bottom panel keeps its size whatever the tab.
+      expect((await page.getByTestId('canvas').boundingBox())!.height).toBeCloseTo(canvas1.height, 0);
       const conv1 = (await page.locator('[data-node-id="conv1"] .node-params').boundingBox())!;
       await page.mouse.move(conv1.x + conv1.width / 2, conv1.y + conv1.height / 2);
       const before = (await titleSizes(page)).conv1;

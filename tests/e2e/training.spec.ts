@@ -116,8 +116,8 @@ describe('training', () => {
       await page.getByTestId('train-resume').click();
       await waitFor(page, 'a step after resuming', async () => (await stepNow(page)) > at, 30_000);
 
-      // Nodes can be dragged while training runs.
-      const node = page.locator('[data-node-id="scatter"] .node-title').first();
+      // Nodes can be dragged while training runs (conv2: on screen in the first view).
+      const node = page.locator('[data-node-id="conv2"] .node-title').first();
       const before = await node.boundingBox();
       if (!before) throw new Error('no node box');
       await page.mouse.move(before.x + 30, before.y + 10);

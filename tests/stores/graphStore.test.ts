@@ -48,9 +48,13 @@ describe('graph store', () => {
     expect(g.canUndo).toBe(false);
   });
 
-  it('autosaves every change and restores it on the next visit', () => {
+  it('autosaves every change (once edits pause, or when the page goes away) and restores it on the next visit', async () => {
     const g = useGraphStore();
     g.setParam('conv1', 'filters', 16);
+    g.setParam('conv1', 'filters', 8);
+    g.setParam('conv1', 'filters', 16);
+    expect(saved().nodes.find((n: { id: string }) => n.id === 'conv1').params.filters).toBe(32);
+    await new Promise((r) => setTimeout(r, 150));
     expect(saved().nodes.find((n: { id: string }) => n.id === 'conv1').params.filters).toBe(16);
     setActivePinia(createPinia());
     const again = useGraphStore();
