@@ -27,7 +27,7 @@ export function exportKeras(doc: GraphDocument): string {
   for (const id of ids) for (const [k, v] of Object.entries(exportOf(id).helpers ?? {})) helpers.set(k, v);
   const shape = (r: PortRef) => pyTuple(plan.analysis.nodes[r.node].outputs[r.port]);
   const refs = (rs: PortRef[]) => (rs.length === 1 ? plan.value(rs[0]) : `[${rs.map((r) => plan.value(r)).join(', ')}]`);
-  const lines = (id: string, indent: string) => Object.entries(exportOf(id).outputs).map(([port, expr]) => `${indent}${port === 'total' && plan.def(id).outputs.length === 0 ? 'total' : plan.value({ node: id, port })} = ${expr}`);
+  const lines = (id: string, indent: string) => Object.entries(exportOf(id).outputs).map(([port, expr]) => `${indent}${id === plan.objective ? 'total' : plan.value({ node: id, port })} = ${expr}`);
 
   const parts = plan.parts.flatMap((p) => [
     `# ${p.name}: ${count(p.params)} trainable parameters, as Wirelab's summary counts them.`,
