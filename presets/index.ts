@@ -2,9 +2,15 @@
 import betaVae from './beta-vae.json';
 import vaeBeta0 from './vae-beta0.json';
 import autoencoder from './autoencoder.json';
+import cnnClassifier from './cnn-classifier.json';
+import vaeBatchnorm from './vae-batchnorm.json';
+import unetAutoencoder from './unet-autoencoder.json';
 
 export const presets: readonly { file: string; title: string; doc: unknown }[] = [
   { file: 'beta-vae', title: 'β-VAE (β = 10)', doc: betaVae },
   { file: 'vae-beta0', title: 'VAE, β = 0', doc: vaeBeta0 },
   { file: 'autoencoder', title: 'Autoencoder', doc: autoencoder },
+  { file: 'cnn-classifier', title: 'CNN classifier', doc: cnnClassifier },
+  { file: 'vae-batchnorm', title: 'VAE + BatchNorm', doc: vaeBatchnorm },
+  { file: 'unet-autoencoder', title: 'U-Net autoencoder', doc: unetAutoencoder },
 ];
