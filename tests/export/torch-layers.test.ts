@@ -84,7 +84,7 @@ const CASES: [string, GraphDocument][] = [
   ['transposed: k < s (output_padding), k > s (crops), valid and same', chain([conv('conv2d', 3, 2, 'same'), conv('conv2d-transpose', 2, 3, 'same', 'gelu'), conv('conv2d-transpose', 5, 2, 'valid', 'swish'), conv('conv2d-transpose', 4, 2, 'same', 'sigmoid', 2), conv('conv2d', 7, 4, 'valid', 'softmax')], 'linear')],
   ['max pooling: same with asymmetric padding (k 3, s 2 on 28; k 2 on 7), valid with strides (k 3, s 2)', chain([pool('max-pooling2d', 3, 2, 'same'), conv('conv2d', 3, 1, 'same', 'linear'), pool('max-pooling2d', 2, 0, 'valid'), pool('max-pooling2d', 2, 0, 'same'), pool('max-pooling2d', 3, 2, 'valid')])],
   ['average pooling: same over real pixels only (k 3, s 2 on 28; k 2 on 7), valid (k 2), then global average', chain([pool('average-pooling2d', 3, 2, 'same'), conv('conv2d', 3, 1, 'same', 'linear'), pool('average-pooling2d', 2, 0, 'valid'), pool('average-pooling2d', 2, 0, 'same'), pool('average-pooling2d', 2, 1, 'valid'), { type: 'global-average-pooling2d', params: {} }])],
-  ['up-sampling and batch normalization (images and vectors), moving statistics in and out', chain([conv('conv2d', 3, 2, 'same', 'linear'), { type: 'batch-normalization', params: { momentum: 0.9, epsilon: 0.01 } }, { type: 'up-sampling2d', params: { size: 3 } }, conv('conv2d', 3, 3, 'valid'), { type: 'flatten', params: {} }, { type: 'batch-normalization', params: { momentum: 0.99, epsilon: 0.001 } }, { type: 'dropout', params: { rate: 0 } }])],
+  ['up-sampling and batch normalization (images and vectors), moving statistics in and out', chain([conv('conv2d', 3, 2, 'same', 'linear'), { type: 'batch-normalization', params: { momentum: 0.9, epsilon: 0.01 } }, { type: 'up-sampling2d', params: { size: 3 } }, conv('conv2d', 3, 3, 'valid'), { type: 'flatten', params: {} }, { type: 'batch-normalization', params: { momentum: 0.5, epsilon: 0.001 } }, { type: 'dropout', params: { rate: 0 } }])],
   ['activations: relu, sigmoid, tanh, softmax (channels), leaky relu, elu, gelu', chain([conv('conv2d', 3, 2, 'same', 'linear'), activation('leaky-relu', 0.2), activation('elu', 0.7), activation('gelu'), activation('softmax'), activation('tanh'), activation('sigmoid'), activation('relu')], 'linear')],
   ['add and concatenate (channels, in wire order), MSE', branches()],
   ['reshape between images and vectors, channels last', chain([conv('conv2d', 3, 2, 'same'), { type: 'flatten', params: {} }, { type: 'reshape', params: { targetShape: [7, 28, 4] } }, conv('conv2d-transpose', 3, 1, 'valid'), { type: 'reshape', params: { targetShape: [30, 9, 4] } }, conv('conv2d', 3, 1, 'valid'), { type: 'reshape', params: { targetShape: [784] } }, { type: 'dense', params: { units: 5, activation: 'softmax' } }], 'relu')],
@@ -124,7 +124,9 @@ describe('PyTorch layers', () => {
     for (const w of moving) {
       const a = w.variable.dataSync();
       const b = decoded[w.name].dataSync();
-      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${w.name}[${i}]`).toBeLessThan(1e-5 * Math.max(1, Math.abs(a[i])));
+      // Variances are positive: relative (the unbiased variance PyTorch's own BatchNorm keeps is 1/63 more per batch); means near 0: absolute.
+      const tolerance = (x: number) => (w.name.endsWith('/moving_variance') ? 1e-3 * x : 3e-5 * Math.max(1, Math.abs(x)));
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i]), `${w.name}[${i}]`).toBeLessThan(tolerance(a[i]));
     }
     Object.values(decoded).forEach((t) => t.dispose());
     program.dispose();
