@@ -32,7 +32,14 @@ export interface Figure {
 const RUNS = 5;
 const figures: Figure[] = [];
 const skipped: { section: string; name: string; note: string }[] = [];
-const args = parseBenchArgs(process.argv.slice(2));
+const args = (() => {
+  try {
+    return parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+})();
 const wanted = (section: string) => wantsSection(args, section);
 
 export function summarise(section: string, name: string, unit: string, runs: number[], note?: string): Figure {

@@ -31,14 +31,7 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
   },
   paramCount: convParamCount,
   build({ tf, inputShapes, conv2dTranspose, kernelInitializer }, p) {
-    const layer = tf.layers.conv2dTranspose({
-      filters: p.filters,
-      kernelSize: p.kernelSize,
-      strides: p.strides,
-      padding: p.padding as 'same',
-      useBias: p.useBias,
-      kernelInitializer: kernelInitializer(),
-    });
+    const layer = tf.layers.conv2dTranspose({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias, kernelInitializer: kernelInitializer() });
     const [h, w] = inputShapes.input;
     const out = [deconvLength(h, p.kernelSize, p.strides, p.padding), deconvLength(w, p.kernelSize, p.strides, p.padding), p.filters] as const;
     // The transposed conv the compiler picks for the backend (tfjs's own is slow on cpu and wasm).

@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { compile, tooBigToTrain } from '../compile/compile';
+import { oneLine, quoted, safeText } from '../graph/describe';
 import { backendMemoryLimit } from '../graph/memory';
 import { fastestNodeBackend, useNodeBackend } from '../compile/backend-node';
 import { loadWeights, savedOptimizerState, saveWeights, type SavedModel } from '../compile/weights';
@@ -62,7 +63,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   const metricsFile = path.join(out, 'metrics.jsonl');
   await writeFile(metricsFile, '');
   console.error(
-    `Training "${doc.name}" on ${images.count.toLocaleString('en-US')} ${data.name} images (${data.train.shape.join('×')}), ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}, ${threads} thread(s).`,
+    `Training ${quoted(doc.name)} on ${images.count.toLocaleString('en-US')} ${safeText(data.name)} images (${data.train.shape.join('×')}), ${settings.epochs} epoch(s), batch ${settings.batchSize}, ${settings.optimizer} lr ${settings.learningRate}, backend ${backend}, ${threads} thread(s).`,
   );
   // One tfjs per core: the batch split over worker threads, one optimizer step on the averaged gradient.
   const parallel = threads > 1 ? await startDataParallel({ tf, program, threads }) : null;
@@ -162,7 +163,7 @@ async function writeLatent(program: ReturnType<typeof compile>, data: Dataset, f
 /** Each output node's plot as PNG: latent-grid.png, latent-scatter.png, reconstructions.png (suffixed with the node id when a kind repeats). */
 async function writePlots(program: ReturnType<typeof compile>, doc: GraphDocument, data: Dataset, out: string): Promise<string[]> {
   const { plots, skipped } = await computePlots(tf, program, doc, data, { metrics: false });
-  for (const s of skipped) console.error(`No plot for node ${s.nodeId}: ${s.reason}`);
+  for (const s of skipped) console.error(oneLine(`No plot for node ${safeText(s.nodeId)}: ${s.reason}`));
   const files: string[] = [];
   for (const plot of plots) {
     const file = plots.filter((p) => p.kind === plot.kind).length > 1 ? `${plot.kind}-${plot.nodeId}.png` : `${plot.kind}.png`;
@@ -200,7 +201,8 @@ function progressPrinter() {
     },
     epoch(e: EpochReport, latent?: LatentMetrics) {
       const terms = Object.entries(e.losses)
-        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        // Term names are node labels from the file: escaped, so none can forge a line.
+        .map(([k, v]) => `${safeText(k, 40)} ${v.toFixed(3)}`)
         .join(', ');
       process.stderr.write(`${tty ? '\n' : ''}epoch ${e.epoch}/${e.epochs}: ${terms} (${(e.elapsedMs / 1000).toFixed(1)} s)${latent ? describeLatent(latent) : ''}\n`);
     },

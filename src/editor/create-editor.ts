@@ -87,7 +87,7 @@ const CATEGORY_TITLES: Record<(typeof categories)[number], string> = {
   data: 'Data',
   layer: 'Layers',
   latent: 'Latent',
-  loss: 'Losses',
+  loss: 'Losses & metrics',
   output: 'Outputs',
 };
 

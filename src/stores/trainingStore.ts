@@ -279,11 +279,6 @@ export const useTrainingStore = defineStore('training', () => {
     if (outcome.type === 'no-answer') void keepSaved();
   }
 
-  /** Messages as if from the worker's run (tests): folds one message of the run on now. */
-  function receive(msg: FromWorker) {
-    receiveRun(msg);
-  }
-
   function addSteps(steps: StepReport[]) {
     if (!steps.length) return;
     const h = history.value;
@@ -582,7 +577,6 @@ export const useTrainingStore = defineStore('training', () => {
     importModel,
     forgetWeights,
     useBackend,
-    receive,
     onMessage,
     requestPlots,
     requestImage,

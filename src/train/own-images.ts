@@ -199,7 +199,7 @@ async function pngDataset(files: DataFile[], inflate: Inflate, name: string): Pr
   if (classNames.length < 2) throw new DataError(`${name} has only one class (${classNames[0]}); a classifier needs at least two class folders.`);
   if (classNames.length > 256) throw new DataError(`${name} has ${classNames.length} class folders; at most 256 are supported.`);
   const decoded: DecodedImage[] = [];
-  for (const f of pngs) decoded.push(await readPng(f.bytes, inflate, f.path));
+  for (const f of pngs) decoded.push(await named(f.path, () => readPng(f.bytes, inflate, f.path)));
   const first = decoded[0];
   const odd = decoded.findIndex((d) => d.width !== first.width || d.height !== first.height);
   if (odd >= 0)
@@ -268,7 +268,21 @@ async function idxDataset(files: DataFile[], inflate: Inflate, name: string): Pr
  * The user's images as a dataset: IDX files if there are any, else PNGs in class folders. A single
  * zip is opened first. Train and test: the IDX t10k pair if given, else every 10th image is held out.
  */
-export async function openOwnImages(files: DataFile[], inflate: Inflate, name = 'your images'): Promise<Dataset> {
+export function openOwnImages(files: DataFile[], inflate: Inflate, name = 'your images'): Promise<Dataset> {
+  return named(name, () => open(files, inflate, name));
+}
+
+/** Runs `read`; a failure that is not already a DataError (a malformed file read past its end) becomes one naming `what`. */
+async function named<T>(what: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`${what} could not be read: it is malformed (${(e as Error).message}).`);
+  }
+}
+
+async function open(files: DataFile[], inflate: Inflate, name: string): Promise<Dataset> {
   if (!files.length) throw new DataError(`${name} is empty: choose a folder of class sub-folders with PNGs, a zip of them, or IDX files.`);
   let all = files;
   if (files.length === 1 && /\.zip$/i.test(files[0].path)) all = await readZip(files[0].bytes, inflate, base(files[0].path));

@@ -207,6 +207,17 @@ export async function timeTrial(tf: TF, budgetMs = 1500): Promise<number> {
   return Math.min(...times);
 }
 
+/** A backend whose trial (shader compiles included) takes longer than this is too slow to choose. */
+const TRIAL_LIMIT_MS = 10_000;
+
+/** The promise's value, or an error once `ms` have passed (the work itself goes on, unwatched). */
+function withinTime<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, fail) => (timer = setTimeout(() => fail(new Error(`it took over ${ms / 1000} s`)), ms)));
+  p.catch(() => undefined);
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** "0.8 s/step", "35 ms/step". */
 export function formatStepTime(ms: number): string {
   return ms >= 1000 ? `${Number((ms / 1000).toPrecision(2))} s/step` : `${Number(ms.toPrecision(2))} ms/step`;
@@ -296,7 +307,7 @@ export async function selectBackend(tf: TF, opts: SelectOptions): Promise<Backen
   for (const q of qualified) {
     try {
       await activate(tf, q.name, opts.wasmPaths);
-      trial.push({ name: q.name, msPerStep: Math.round(await timeTrial(tf)) });
+      trial.push({ name: q.name, msPerStep: Math.round(await withinTime(timeTrial(tf), TRIAL_LIMIT_MS)) });
     } catch (e) {
       skipped.push({ name: q.name, reason: `it failed the trial: ${message(e)}` });
     }

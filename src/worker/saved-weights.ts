@@ -27,7 +27,9 @@ export function structureOf(doc: GraphDocument): string {
       return `${e.from.node}.${e.from.port}>${to}#${k}`;
     })
     .sort();
-  return JSON.stringify({ nodes, edges });
+  // Your own images' shape decides the first layers' weights; the registered datasets (all 28×28×1) add nothing, so their keys stay as they were.
+  const custom = doc.training.dataset === 'custom' && doc.training.custom ? { images: doc.training.custom.shape } : {};
+  return JSON.stringify({ nodes, edges, ...custom });
 }
 
 /** cyrb53: a fast 53-bit string hash, as hex. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { colourCount, readPng } from './png-read';
+import { tooBigGraph } from '../fixtures/too-big';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = (...args: string[]) =>
@@ -135,33 +136,7 @@ describe('cli train', () => {
   }, 240_000);
   it('refuses at once a graph too big for the backend, naming the node and the estimate', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'wirelab-'));
-    const at = (x: number) => [x * 200, 0];
-    // Dense of 65,536 units after a 28×28×1024 Flatten: 52.6 billion weights, valid by every param's range.
-    const doc = {
-      format: 'wirelab.graph',
-      version: 1,
-      name: 'too big',
-      nodes: [
-        { id: 'data', type: 'dataset', params: {}, position: at(0) },
-        { id: 'conv', type: 'conv2d', params: { filters: 1024, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu' }, position: at(1) },
-        { id: 'flatten', type: 'flatten', params: {}, position: at(2) },
-        { id: 'huge', type: 'dense', params: { units: 65536, activation: 'relu' }, position: at(3) },
-        { id: 'out', type: 'dense', params: { units: 784, activation: 'sigmoid' }, position: at(4) },
-        { id: 'image', type: 'reshape', params: { targetShape: [28, 28, 1] }, position: at(5) },
-        { id: 'bce', type: 'bce', params: {}, position: at(6) },
-        { id: 'objective', type: 'objective', params: {}, position: at(7) },
-      ],
-      edges: [
-        ['data', 'image', 'conv', 'input'],
-        ['conv', 'output', 'flatten', 'input'],
-        ['flatten', 'output', 'huge', 'input'],
-        ['huge', 'output', 'out', 'input'],
-        ['out', 'output', 'image', 'input'],
-        ['data', 'image', 'bce', 'target'],
-        ['image', 'output', 'bce', 'prediction'],
-        ['bce', 'loss', 'objective', 'losses'],
-      ].map(([a, p, b, q]) => ({ from: { node: a, port: p }, to: { node: b, port: q } })),
-    };
+    const doc = tooBigGraph();
     const file = path.join(dir, 'big.json');
     await writeFile(file, JSON.stringify(doc));
     const summary = await cli('summary', file);
@@ -177,4 +152,18 @@ describe('cli train', () => {
     // Before loading data or allocating a weight: seconds, not minutes (the process start included).
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 120_000);
+  it('--seed makes a run repeatable: the same seed, the same metrics; another seed, others', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'wirelab-seed-'));
+    const metrics = async (seed: string, name: string) => {
+      const out = path.join(dir, name);
+      const r = await cli('train', 'presets/beta-vae.json', '--epochs', '1', '--limit', '64', '--batch-size', '32', '--seed', seed, '--backend', 'wasm', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      const line = JSON.parse((await readFile(path.join(out, 'metrics.jsonl'), 'utf8')).trim());
+      delete line.elapsedSeconds;
+      return line;
+    };
+    const a = await metrics('3', 'a');
+    expect(await metrics('3', 'b')).toEqual(a);
+    expect((await metrics('4', 'c')).total).not.toBe(a.total);
+  }, 240_000);
 });

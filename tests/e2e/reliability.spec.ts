@@ -105,7 +105,7 @@ describe('continuing a run', () => {
       const points = await chartNumber(page, 'data-points');
       const first = await chartNumber(page, 'data-first-total');
       const stoppedAt = await stepNow(page);
-      const before = (await recentTotals(page)).slice(-5).map(([, t]) => t);
+      const before = (await recentTotals(page)).slice(-10).map(([, t]) => t);
       const level = Math.max(...before);
 
       await page.getByTestId('train-start').click();
@@ -120,7 +120,9 @@ describe('continuing a run', () => {
       // state, RMSprop's first steps are far too large and the loss jumps).
       const after = (await recentTotals(page)).filter(([s]) => s > stoppedAt).map(([, t]) => t);
       expect(after.length).toBeGreaterThanOrEqual(6);
-      expect(Math.max(...after)).toBeLessThan(level * 1.08);
+      // Measured: with the state, at most 1.06 × the highest of the last 10 steps before the stop
+      // (Sampling's ε makes each step's loss noisy); without it, 1.13 and 1.26 × within 6 steps.
+      expect(Math.max(...after)).toBeLessThan(level * 1.1);
     });
   }, 400_000);
 });

@@ -105,3 +105,26 @@ describe('wire order', () => {
     }
   });
 });
+
+describe('diagnostics on several wires', () => {
+  it('Add with two different shapes names both wires by their nodes and says how to fix it', () => {
+    const doc = branches('ab');
+    doc.nodes.find((n) => n.id === 'cat')!.type = 'add';
+    doc.nodes.find((n) => n.id === 'b')!.label = 'skip';
+    const d = analyze(doc).diagnostics.find((x) => x.node === 'cat');
+    expect(d?.port).toBe('inputs');
+    expect(d?.message).toMatch(/wire 1 \(from a\) is \[28, 28, 4\] but wire 2 \(from skip\) is \[28, 28, 2\]; Add needs equal shapes\. .*4 filters.*Concatenate/);
+  });
+});
+
+describe('the weights key and your own images', () => {
+  it('changes with their image shape (the first layers’ weights depend on it), not with the registered datasets', () => {
+    const a = branches('ab');
+    const mnist = { ...a, training: { ...a.training, dataset: 'mnist' as const } };
+    const rgb = { ...a, training: { ...a.training, dataset: 'custom' as const, custom: { name: 'x', shape: [28, 28, 3], classNames: ['a', 'b'] } } };
+    const rgb2 = { ...rgb, training: { ...rgb.training, custom: { ...rgb.training.custom, name: 'y', classNames: ['c', 'd', 'e'] } } };
+    expect(weightsKey(mnist)).toBe(weightsKey(a));
+    expect(weightsKey(rgb)).not.toBe(weightsKey(a));
+    expect(weightsKey(rgb2)).toBe(weightsKey(rgb));
+  });
+});

@@ -2,6 +2,7 @@
 // inferShape's, its weights hold exactly the counted parameters (trainable and not), gradients reach
 // every trainable weight, nothing leaks tensors, and the teaching text is filled in. A new node type
 // passes this without touching the test, unless no input shape below fits it.
+import katex from 'katex';
 import { describe, expect, it } from 'vitest';
 import { nodeTypes } from '../../nodes';
 import { defaultParams, docText, product, type NodeDefinition, type Tensor } from '../../nodes/define';
@@ -50,6 +51,8 @@ describe('every registered node type meets the contract', () => {
           expect(spec.label.length, name).toBeGreaterThan(0);
         }
         expect(Object.keys(defaultParams(def))).toEqual(Object.keys(def.params));
+        // The inspector typesets the formula with KaTeX: it must parse.
+        expect(() => katex.renderToString(text(def.doc.formula), { throwOnError: true, displayMode: true, trust: false, output: 'html' })).not.toThrow();
       });
 
       it('infers shapes for some input, and the built node agrees: shapes, parameter counts, gradients, no leaks', () => {

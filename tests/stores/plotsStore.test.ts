@@ -1,10 +1,10 @@
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
 import { useGraphStore } from '../../src/stores/graphStore';
 import { emptyPlotSet, foldPlots, usePlotsStore } from '../../src/stores/plotsStore';
 import { useCompareStore } from '../../src/stores/compareStore';
-import { configureTraining, useTrainingStore } from '../../src/stores/trainingStore';
+import { configureTraining, STOP_WAIT_MS, useTrainingStore } from '../../src/stores/trainingStore';
 import type { LatentMetrics, LatentScatterPlot, ReconstructionsPlot } from '../../src/train/plot-types';
 import { FakeWorker } from './fake-worker';
 import { memoryWeights, weightsKey, type WeightsStorage } from '../../src/worker/saved-weights';
@@ -176,5 +176,23 @@ describe('compare store', () => {
     expect(compare.runs?.map((r) => r.results.length)).toEqual([1, 0]);
     expect(compare.verdict?.knn.decided).toBe(false);
     expect(compare.running).toBe(false);
+  });
+
+  it('Stop lets a worker that does not answer go within STOP_WAIT_MS', () => {
+    vi.useFakeTimers();
+    try {
+      const compare = useCompareStore();
+      compare.run();
+      const w = workers[0];
+      w.emit({ type: 'phase', phase: 'training' });
+      compare.stop();
+      expect(w.last('stop')).toBeTruthy();
+      vi.advanceTimersByTime(STOP_WAIT_MS + 1);
+      expect(compare.running).toBe(false);
+      expect(compare.runs?.map((r) => r.phase)).toEqual(['stopped', 'stopped']);
+      expect(w.terminated).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

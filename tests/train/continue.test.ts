@@ -45,20 +45,20 @@ describe('continuing a run', () => {
   for (const name of ['rmsprop', 'adam'] as const)
     it(`with ${name}: the continued run's losses are the uninterrupted run's (and differ without the saved state)`, async () => {
       const before = tf.memory().numTensors;
-      const start = await run(null, name, 1);
+      const start = await run(null, name, 3);
       // From the same weights: 10 steps in one go, or 6 then 4 after a save and a fresh compile.
       const whole = await run(start.saved, name, 10);
       const first = await run(start.saved, name, 6);
       const kept = await run(first.saved, name, 4);
       const lost = await run(first.saved, name, 4, false);
       const rest = whole.losses.slice(6);
-      // No jump: the continued run stays below where the first run ended (rmsprop without its
-      // state went 490 → 655 here, as the app's chart showed 390 → 700)…
-      expect(Math.max(...kept.losses)).toBeLessThan(first.losses.at(-1)! * 1.02);
-      // …and it is the uninterrupted run, step for step.
-      expect(worstGap(kept.losses, rest)).toBeLessThan(2e-3);
-      // Fresh accumulators take other steps: the check above can fail.
-      expect(worstGap(lost.losses, rest)).toBeGreaterThan(2e-2);
+      // The continued run is the uninterrupted run, step for step: its first loss is the one the
+      // first run would have had next.
+      expect(worstGap(kept.losses, rest)).toBeLessThan(1e-4);
+      // Fresh accumulators take other steps, so the check above can fail: RMSprop's are far too
+      // large, and the loss jumps (19–30 % above the uninterrupted run's here, as the app's chart
+      // went 390 → 700); Adam's bias correction keeps its gap smaller (1–3 %).
+      expect(worstGap(lost.losses, rest)).toBeGreaterThan(name === 'rmsprop' ? 0.05 : 5e-3);
       expect(tf.memory().numTensors).toBe(before);
     }, 120_000);
 

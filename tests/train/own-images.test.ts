@@ -3,95 +3,11 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodePng } from './png-fixture';
 import { DataError, openOwnImages, readPng, readZip, type DataFile } from '../../src/train/own-images';
+import { idx, png, rgbPng, zip } from './image-fixtures';
 import { loadOwnImagesFromDisk, nodeInflate } from '../../src/train/own-images-node';
-
-/** An IDX file: magic 0 0 08 rank, big-endian dims, bytes. */
-function idx(dims: number[], data: Uint8Array | number[], magic = [0, 0, 8, dims.length]): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out.set(magic);
-  const view = new DataView(out.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
-
-/** A PNG with every row filter (0–4, by row) and the given colour type and bit depth. */
-function png(width: number, height: number, colour: 0 | 2 | 3 | 4 | 6, depth: number, pixel: (x: number, y: number) => number[], palette?: number[]): Uint8Array {
-  const samples = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[colour];
-  const stride = Math.ceil((width * samples * depth) / 8);
-  const bpp = Math.max(1, (samples * depth) >> 3);
-  const lines: Uint8Array[] = [];
-  for (let y = 0; y < height; y++) {
-    const line = new Uint8Array(stride);
-    for (let x = 0; x < width; x++) {
-      const v = pixel(x, y);
-      if (depth === 8) line.set(v, x * samples);
-      else if (depth === 16) v.forEach((s, k) => ((line[(x * samples + k) * 2] = s), (line[(x * samples + k) * 2 + 1] = 0x7f)));
-      else line[(x * depth) >> 3] |= v[0] << (8 - depth - ((x * depth) & 7));
-    }
-    lines.push(line);
-  }
-  const raw: number[] = [];
-  lines.forEach((line, y) => {
-    const filter = y % 5;
-    const up = y ? lines[y - 1] : new Uint8Array(stride);
-    raw.push(filter);
-    for (let i = 0; i < stride; i++) {
-      const a = i >= bpp ? line[i - bpp] : 0;
-      const b = up[i];
-      const c = i >= bpp ? up[i - bpp] : 0;
-      const p = a + b - c;
-      const pred = [0, a, b, (a + b) >> 1, Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c][filter];
-      raw.push((line[i] - pred) & 0xff);
-    }
-  });
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set([...type].map((c) => c.charCodeAt(0)), 4);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  new DataView(ihdr.buffer).setUint32(0, width);
-  new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr.set([depth, colour, 0, 0, 0], 8);
-  const parts = [Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr)];
-  if (palette) parts.push(chunk('PLTE', Uint8Array.from(palette)));
-  parts.push(chunk('IDAT', new Uint8Array(deflateSync(Uint8Array.from(raw)))), chunk('IEND', new Uint8Array(0)));
-  return Uint8Array.from(parts.flatMap((p) => [...p]));
-}
-
-/** A zip of these files, the first stored, the rest deflated (the reader ignores the CRC). */
-function zip(files: DataFile[]): Uint8Array {
-  const enc = new TextEncoder();
-  const locals: number[] = [];
-  const central: number[] = [];
-  const u16 = (n: number) => [n & 255, n >> 8];
-  const u32 = (n: number) => [n & 255, (n >> 8) & 255, (n >> 16) & 255, n >>> 24];
-  files.forEach((f, i) => {
-    const name = [...enc.encode(f.path)];
-    const method = i === 0 ? 0 : 8;
-    const data = method ? [...deflateRawSync(f.bytes)] : [...f.bytes];
-    const offset = locals.length;
-    locals.push(...u32(0x04034b50), ...u16(20), ...u16(0), ...u16(method), ...u32(0), ...u32(0), ...u32(data.length), ...u32(f.bytes.length), ...u16(name.length), ...u16(0), ...name, ...data);
-    central.push(...u32(0x02014b50), ...u16(20), ...u16(20), ...u16(0), ...u16(method), ...u32(0), ...u32(0), ...u32(data.length), ...u32(f.bytes.length), ...u16(name.length), ...u16(0), ...u16(0), ...u16(0), ...u16(0), ...u32(0), ...u32(offset), ...name);
-  });
-  const end = [...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(files.length), ...u16(files.length), ...u32(central.length), ...u32(locals.length), ...u16(0)];
-  return Uint8Array.from([...locals, ...central, ...end]);
-}
-
-const rgbPng = (w: number, h: number, seed: number) => {
-  const rgba = new Uint8Array(w * h * 4);
-  for (let i = 0; i < w * h; i++) rgba.set([(i * 7 + seed) & 255, (i * 13 + seed * 3) & 255, seed & 255, 255], i * 4);
-  return encodePng(w, h, rgba);
-};
 
 async function rejects(p: Promise<unknown>, message: RegExp) {
   const e = await p.then(
@@ -214,5 +130,30 @@ describe('PNGs in class folders', () => {
     await writeFile(path.join(dir, 'x-labels-idx1-ubyte'), idx([10], Uint8Array.from({ length: 10 }, (_, i) => i % 2)));
     expect((await loadOwnImagesFromDisk(path.join(dir, 'x-images-idx3-ubyte'))).train.shape).toEqual([3, 3, 1]);
     await rejects(loadOwnImagesFromDisk(path.join(dir, 'nothing-here')), /no such file or folder/);
+  });
+});
+
+describe('never a crash', () => {
+  it('truncated or random bytes in every position give a DataError, never another error', async () => {
+    const good = png(6, 5, 2, 8, (x, y) => [x, y, 3]);
+    const z = zip([
+      { path: 'a/0.png', bytes: good },
+      { path: 'b/0.png', bytes: good },
+    ]);
+    for (const bytes of [good, z])
+      for (let cut = 1; cut < bytes.length; cut += 7) {
+        const broken = bytes.slice(0, cut);
+        const files = bytes === z ? [{ path: 'x.zip', bytes: broken }] : [{ path: 'a/0.png', bytes: broken }, { path: 'b/0.png', bytes: good }];
+        const e = await openOwnImages(files, nodeInflate).then(() => null, (err: unknown) => err);
+        // A cut after the last pixel (only IEND lost) still decodes; anything else is a DataError.
+        if (e !== null || cut < bytes.length - 24) expect(e, `cut at ${cut}`).toBeInstanceOf(DataError);
+      }
+    let seed = 5;
+    for (let k = 0; k < 30; k++) {
+      const noisy = good.slice();
+      for (let j = 0; j < 4; j++) noisy[8 + ((seed = (seed * 16807) % 2147483647) % (noisy.length - 8))] ^= 0xff;
+      const r = await openOwnImages([{ path: 'a/0.png', bytes: noisy }, { path: 'b/0.png', bytes: good }], nodeInflate).then(() => null, (err: unknown) => err);
+      if (r !== null) expect(r).toBeInstanceOf(DataError);
+    }
   });
 });

@@ -63,7 +63,7 @@ describe('latent grid', () => {
         tiles.add(String(sum));
       }
     expect(tiles.size).toBeGreaterThan(50);
-  });
+  }, 60_000);
 
   it('with more than 2 latent dimensions varies dimX and dimY and holds the others at 0', async () => {
     const doc = preset('beta-vae');

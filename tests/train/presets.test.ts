@@ -74,8 +74,8 @@ describe('the presets train on Fashion-MNIST', () => {
     const { program, first, last } = await run('cnn-classifier', take(data.train, 3000));
     expect(last).toBeLessThan(first * 0.6);
     const test = await evaluate(tf, program, take(data.test, 2000));
-    // Chance is 10 %; this short run reaches about 70 % (the README's 10,000-image run passes 80 %).
-    expect(test.accuracy).toBeGreaterThan(0.6);
+    // Chance is 10 %; this short run reached 76.0 % and 75.8 % in two runs (the README's 10,000-image runs pass 80 %).
+    expect(test.accuracy).toBeGreaterThan(0.65);
     program.dispose();
   }, 600_000);
 

@@ -63,7 +63,7 @@ describe('train', () => {
     const a = await run(5);
     expect(await run(5)).toEqual(a);
     expect(await run(6)).not.toEqual(a);
-  });
+  }, 60_000);
 
   it('pauses, resumes and stops', async () => {
     const program = compile(preset('autoencoder'), tf);
