@@ -28,4 +28,9 @@ export const accuracyNode = defineNode<Record<string, never>>({
     apply: (inp) => ({ accuracy: tf.mean(tf.cast(tf.equal(tf.argMax(inp.scores[0], -1), tf.cast(inp.labels[0], 'int32')), 'float32')) }),
     weights: noWeights,
   }),
+  // A number to print, not to minimise: it has no gradient on either side.
+  toTorch: (node) => ({ outputs: { accuracy: `(${node.inputs.scores[0]}.argmax(dim=-1) == ${node.inputs.labels[0]}).float().mean()` } }),
+  toKeras: (node) => ({
+    outputs: { accuracy: `ops.mean(ops.cast(ops.equal(ops.cast(ops.argmax(${node.inputs.scores[0]}, axis=-1), "int32"), ops.cast(${node.inputs.labels[0]}, "int32")), "float32"))` },
+  }),
 });

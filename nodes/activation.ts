@@ -1,5 +1,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { defineNode, noWeights, type Tf } from './define';
+import { isImage, pyFloat, type KerasExport } from '../src/export/contract';
+import { layerConfig, torchActivation } from '../src/export/ops';
 
 export interface ActivationParams {
   [k: string]: number | string;
@@ -70,4 +72,20 @@ export const activationNode = defineNode<ActivationParams>({
   },
   paramCount: () => 0,
   build: ({ tf }, p) => ({ apply: (inp) => ({ output: activate(tf, p.activation, inp.input[0], p.alpha) }), weights: noWeights }),
+  // gelu is the exact (erf) form on every side: ours, tfjs's, F.gelu's and Keras 3's default.
+  toTorch(node) {
+    const p = node.params as ActivationParams;
+    const x = node.inputs.input[0];
+    if (p.activation === 'leaky-relu') return { outputs: { output: `F.leaky_relu(${x}, negative_slope=${pyFloat(p.alpha)})` } };
+    if (p.activation === 'elu') return { outputs: { output: `F.elu(${x}, alpha=${pyFloat(p.alpha)})` } };
+    return { outputs: { output: torchActivation(p.activation, x, isImage(node.inputShapes.input)) } };
+  },
+  toKeras(node): KerasExport {
+    const p = node.params as ActivationParams;
+    const x = node.inputs.input[0];
+    if (p.activation === 'leaky-relu')
+      return { outputs: { output: `layers.LeakyReLU(negative_slope=${pyFloat(p.alpha)}, name="${node.name}")(${x})` }, layer: layerConfig('LeakyReLU', node.name, { alpha: p.alpha }) };
+    if (p.activation === 'elu') return { outputs: { output: `layers.ELU(alpha=${pyFloat(p.alpha)}, name="${node.name}")(${x})` }, layer: layerConfig('ELU', node.name, { alpha: p.alpha }) };
+    return { outputs: { output: `layers.Activation("${p.activation}", name="${node.name}")(${x})` }, layer: layerConfig('Activation', node.name, { activation: p.activation }) };
+  },
 });

@@ -1,5 +1,6 @@
 import { defineNode, describeShape, noWeights, type InferContext, type Problem } from './define';
 import type { Shape } from '../src/graph/document';
+import { layerConfig } from '../src/export/ops';
 
 /** Wire k's name for messages: "wire 2 (from conv3)". */
 export const wireName = (ctx: InferContext, port: string, k: number): string => {
@@ -47,4 +48,6 @@ export const addNode = defineNode<Record<string, never>>({
   },
   paramCount: () => 0,
   build: ({ tf }) => ({ apply: (inp) => ({ output: tf.addN(inp.inputs) }), weights: noWeights }),
+  toTorch: (node) => ({ outputs: { output: node.inputs.inputs.join(' + ') } }),
+  toKeras: (node) => ({ outputs: { output: `layers.Add(name="${node.name}")([${node.inputs.inputs.join(', ')}])` }, layer: layerConfig('Add', node.name, {}) }),
 });

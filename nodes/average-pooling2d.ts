@@ -1,6 +1,6 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { defineNode, noWeights } from './define';
-import { poolKeras, poolParams, poolShape, poolStride, type PoolParams } from './max-pooling2d';
+import { kerasPool, poolKeras, poolParams, poolShape, poolStride, torchPool, type PoolParams } from './max-pooling2d';
 
 export const averagePooling2dNode = defineNode<PoolParams>({
   type: 'average-pooling2d',
@@ -21,4 +21,6 @@ export const averagePooling2dNode = defineNode<PoolParams>({
     apply: (inp) => ({ output: tf.avgPool(inp.input[0] as tfjs.Tensor4D, p.poolSize, poolStride(p), p.padding as 'same') }),
     weights: noWeights,
   }),
+  toTorch: (node) => torchPool('avg', node),
+  toKeras: (node) => kerasPool('AveragePooling2D', node),
 });

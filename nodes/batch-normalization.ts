@@ -1,5 +1,38 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { defineNode, type NamedVariable } from './define';
+import { isImage, pyFloat } from '../src/export/contract';
+import { layerConfig } from '../src/export/ops';
+
+// nn.BatchNorm2d(c, eps=ε, momentum=1 − m) computes the same output, but updates its running
+// variance with the unbiased batch variance (× n/(n−1)); Keras (and Wirelab) keep the biased one.
+const TORCH_BATCH_NORM = `class KerasBatchNorm(nn.Module):
+    \"\"\"Keras's BatchNormalization: y = γ·(x − μ)/√(σ² + ε) + β per channel, with the batch's μ, σ² while
+    training (and moving ← m·moving + (1 − m)·batch), the moving ones in eval mode. Like
+    nn.BatchNorm2d(c, eps=ε, momentum=1 − m), except that the moving variance follows the biased
+    batch variance, as Keras's does. γ, β are trained; moving_mean, moving_variance are buffers.\"\"\"
+
+    def __init__(self, channels, axis, momentum, epsilon):
+        super().__init__()
+        self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
+        self.gamma = nn.Parameter(torch.ones(channels))
+        self.beta = nn.Parameter(torch.zeros(channels))
+        self.register_buffer("moving_mean", torch.zeros(channels))
+        self.register_buffer("moving_variance", torch.ones(channels))
+
+    def forward(self, x):
+        axis = self.axis % x.dim()
+        dims = [d for d in range(x.dim()) if d != axis]
+        shape = [-1 if d == axis else 1 for d in range(x.dim())]
+        if self.training:
+            mean = x.mean(dim=dims)
+            variance = (x - mean.reshape(shape)).square().mean(dim=dims)
+            with torch.no_grad():
+                self.moving_mean.mul_(self.momentum).add_(mean, alpha=1 - self.momentum)
+                self.moving_variance.mul_(self.momentum).add_(variance, alpha=1 - self.momentum)
+        else:
+            mean, variance = self.moving_mean, self.moving_variance
+        return (x - mean.reshape(shape)) / torch.sqrt(variance.reshape(shape) + self.epsilon) * self.gamma.reshape(shape) + self.beta.reshape(shape)`;
+
 
 export interface BatchNormParams {
   [k: string]: number | boolean;
@@ -67,6 +100,26 @@ export const batchNormalizationNode = defineNode<BatchNormParams>({
         { name: 'moving_variance', variable: movingVariance },
       ],
       dispose: () => [gamma, beta, movingMean, movingVariance].forEach((v) => v.dispose()),
+    };
+  },
+  // Images are channels first in PyTorch: the channel axis is 1 there, the last axis otherwise.
+  toTorch(node) {
+    const p = node.params as BatchNormParams;
+    const shape = node.inputShapes.input;
+    return {
+      module: `KerasBatchNorm(${channels(shape)}, axis=${isImage(shape) ? 1 : -1}, momentum=${pyFloat(p.momentum)}, epsilon=${pyFloat(p.epsilon)})`,
+      outputs: { output: `self.${node.name}(${node.inputs.input[0]})` },
+      weights: ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((name) => ({ name, torch: name })),
+      helpers: { KerasBatchNorm: TORCH_BATCH_NORM },
+    };
+  },
+  toKeras(node) {
+    const p = node.params as BatchNormParams;
+    return {
+      outputs: { output: `layers.BatchNormalization(momentum=${pyFloat(p.momentum)}, epsilon=${pyFloat(p.epsilon)}, name="${node.name}")(${node.inputs.input[0]})` },
+      layer: layerConfig('BatchNormalization', node.name, { axis: -1, momentum: p.momentum, epsilon: p.epsilon, center: true, scale: true }),
+      // Keras's order: the two trained, then the two moving statistics.
+      weights: ['gamma', 'beta', 'moving_mean', 'moving_variance'],
     };
   },
 });

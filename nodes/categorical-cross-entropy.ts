@@ -47,4 +47,7 @@ export const categoricalCrossEntropyNode = defineNode<Record<string, never>>({
       weights: noWeights,
     };
   },
+  // The integer labels as they are: PyTorch's cross_entropy and Keras's sparse loss take class indices.
+  toTorch: (node) => ({ outputs: { loss: `F.cross_entropy(${node.inputs.logits[0]}, ${node.inputs.labels[0]})` } }),
+  toKeras: (node) => ({ outputs: { loss: `ops.mean(keras.losses.sparse_categorical_crossentropy(${node.inputs.labels[0]}, ${node.inputs.logits[0]}, from_logits=True))` } }),
 });

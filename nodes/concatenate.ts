@@ -1,5 +1,7 @@
 import { defineNode, describeShape, noWeights } from './define';
 import { twoOrMore, wireName } from './add';
+import { isImage } from '../src/export/contract';
+import { layerConfig } from '../src/export/ops';
 
 export const concatenateNode = defineNode<Record<string, never>>({
   type: 'concatenate',
@@ -36,4 +38,10 @@ export const concatenateNode = defineNode<Record<string, never>>({
   },
   paramCount: () => 0,
   build: ({ tf }) => ({ apply: (inp) => ({ output: tf.concat(inp.inputs, -1) }), weights: noWeights }),
+  // Keras's last axis of an image is its channels: dim 1 of PyTorch's (N, C, H, W).
+  toTorch: (node) => ({ outputs: { output: `torch.cat([${node.inputs.inputs.join(', ')}], dim=${isImage(node.outputShapes.output) ? 1 : -1})` } }),
+  toKeras: (node) => ({
+    outputs: { output: `layers.Concatenate(axis=-1, name="${node.name}")([${node.inputs.inputs.join(', ')}])` },
+    layer: layerConfig('Concatenate', node.name, { axis: -1 }),
+  }),
 });

@@ -1,4 +1,6 @@
 import { defineNode, noWeights } from './define';
+import { pyFloat } from '../src/export/contract';
+import { layerConfig } from '../src/export/ops';
 
 export interface DropoutParams {
   [k: string]: number;
@@ -30,4 +32,13 @@ export const dropoutNode = defineNode<DropoutParams>({
     apply: (inp, ctx) => ({ output: ctx.training && p.rate > 0 ? tf.dropout(inp.input[0], p.rate) : tf.clone(inp.input[0]) }),
     weights: noWeights,
   }),
+  // Both scale the kept values by 1/(1 − rate) while training and pass everything in eval mode.
+  toTorch: (node) => ({ outputs: { output: `F.dropout(${node.inputs.input[0]}, p=${pyFloat((node.params as DropoutParams).rate)}, training=self.training)` } }),
+  toKeras: (node) => {
+    const rate = (node.params as DropoutParams).rate;
+    return {
+      outputs: { output: `layers.Dropout(${pyFloat(rate)}, name="${node.name}")(${node.inputs.input[0]})` },
+      layer: layerConfig('Dropout', node.name, { rate }),
+    };
+  },
 });

@@ -1,5 +1,6 @@
 import { defineNode, noWeights } from './define';
 import { imageInput } from './conv2d';
+import { layerConfig } from '../src/export/ops';
 
 export const globalAveragePooling2dNode = defineNode<Record<string, never>>({
   type: 'global-average-pooling2d',
@@ -17,4 +18,10 @@ export const globalAveragePooling2dNode = defineNode<Record<string, never>>({
   inferShape: (inputs) => imageInput('GlobalAveragePooling2D', inputs.input) ?? { ok: true, outputs: { output: [inputs.input[2]] } },
   paramCount: () => 0,
   build: ({ tf }) => ({ apply: (inp) => ({ output: tf.mean(inp.input[0], [1, 2]) }), weights: noWeights }),
+  // PyTorch holds images (N, C, H, W): the mean over height and width is over dims 2 and 3.
+  toTorch: (node) => ({ outputs: { output: `${node.inputs.input[0]}.mean(dim=(2, 3))` } }),
+  toKeras: (node) => ({
+    outputs: { output: `layers.GlobalAveragePooling2D(name="${node.name}")(${node.inputs.input[0]})` },
+    layer: layerConfig('GlobalAveragePooling2D', node.name, { data_format: 'channels_last' }),
+  }),
 });

@@ -1,7 +1,9 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { defineNode, noWeights, paddingParam, type InferResult, type IntParam } from './define';
-import { convLength, imageInput } from './conv2d';
+import { convLength, imageInput, samePads } from './conv2d';
 import type { Shape } from '../src/graph/document';
+import type { ExportNode, KerasExport, TorchExport } from '../src/export/contract';
+import { layerConfig } from '../src/export/ops';
 
 export interface PoolParams {
   [k: string]: number | string;
@@ -32,6 +34,41 @@ export function poolShape(label: string, input: Shape | undefined, p: PoolParams
 
 export const poolKeras = (name: string) => `layers.${name}(pool_size=2, strides=None, padding="valid")`;
 
+// Keras's 'same' pooling pads like its conv (the extra row after) and ignores the padding: a max
+// over real values only, an average over the real values only. PyTorch's own padding is symmetric.
+const TORCH_AVG_POOL_SAME = `def keras_avg_pool_same(x, kernel, stride, pads):
+    """Keras's AveragePooling2D with padding "same": each window's mean over the pixels inside the image."""
+    ones = torch.ones_like(x[:, :1])
+    return F.avg_pool2d(F.pad(x, pads), kernel, stride) / F.avg_pool2d(F.pad(ones, pads), kernel, stride)`;
+
+/** MaxPooling2D and AveragePooling2D as PyTorch: F.max_pool2d / F.avg_pool2d, with Keras's 'same' padding spelled out. */
+export function torchPool(kind: 'max' | 'avg', node: ExportNode): TorchExport {
+  const p = node.params as PoolParams;
+  const s = poolStride(p);
+  const [h, w] = node.inputShapes.input;
+  const x = node.inputs.input[0];
+  const args = `${p.poolSize}${s !== p.poolSize ? `, stride=${s}` : ''}`;
+  if (p.padding !== 'same' || (samePads(h, p.poolSize, s).every((v) => v === 0) && samePads(w, p.poolSize, s).every((v) => v === 0)))
+    return { outputs: { output: `F.${kind}_pool2d(${x}, ${args})` } };
+  const [top, bottom] = samePads(h, p.poolSize, s);
+  const [left, right] = samePads(w, p.poolSize, s);
+  const pads = `(${left}, ${right}, ${top}, ${bottom})`;
+  const comment = `Keras "same": pads ${top} above, ${bottom} below, ${left} left, ${right} right, and pools over real pixels only`;
+  if (kind === 'max') return { outputs: { output: `F.max_pool2d(F.pad(${x}, ${pads}, value=-math.inf), ${args})` }, comment };
+  return { outputs: { output: `keras_avg_pool_same(${x}, ${p.poolSize}, ${s}, ${pads})` }, comment, helpers: { keras_avg_pool_same: TORCH_AVG_POOL_SAME } };
+}
+
+/** The Keras layer (strides=None when they equal the pool size, as Keras's default). */
+export function kerasPool(className: 'MaxPooling2D' | 'AveragePooling2D', node: ExportNode): KerasExport {
+  const p = node.params as PoolParams;
+  const s = poolStride(p);
+  const args = [`pool_size=${p.poolSize}`, ...(s !== p.poolSize ? [`strides=${s}`] : []), ...(p.padding !== 'valid' ? [`padding="${p.padding}"`] : []), `name="${node.name}"`];
+  return {
+    outputs: { output: `layers.${className}(${args.join(', ')})(${node.inputs.input[0]})` },
+    layer: layerConfig(className, node.name, { pool_size: [p.poolSize, p.poolSize], strides: [s, s], padding: p.padding, data_format: 'channels_last' }),
+  };
+}
+
 export const maxPooling2dNode = defineNode<PoolParams>({
   type: 'max-pooling2d',
   label: 'MaxPooling2D',
@@ -51,4 +88,6 @@ export const maxPooling2dNode = defineNode<PoolParams>({
     apply: (inp) => ({ output: tf.maxPool(inp.input[0] as tfjs.Tensor4D, p.poolSize, poolStride(p), p.padding as 'same') }),
     weights: noWeights,
   }),
+  toTorch: (node) => torchPool('max', node),
+  toKeras: (node) => kerasPool('MaxPooling2D', node),
 });

@@ -31,4 +31,6 @@ export const mseNode = defineNode<Record<string, never>>({
   },
   paramCount: () => 0,
   build: ({ tf }) => ({ apply: (inp) => ({ loss: tf.mean(tf.squaredDifference(inp.target[0], inp.prediction[0])) }), weights: noWeights }),
+  toTorch: (node) => ({ outputs: { loss: `torch.mean(torch.square(${node.inputs.target[0]} - ${node.inputs.prediction[0]}))` } }),
+  toKeras: (node) => ({ outputs: { loss: `ops.mean(ops.square(${node.inputs.target[0]} - ${node.inputs.prediction[0]}))` } }),
 });

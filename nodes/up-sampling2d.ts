@@ -1,5 +1,6 @@
 import { defineNode, noWeights } from './define';
 import { imageInput } from './conv2d';
+import { layerConfig } from '../src/export/ops';
 
 export interface UpSamplingParams {
   [k: string]: number;
@@ -45,6 +46,18 @@ export const upSampling2dNode = defineNode<UpSamplingParams>({
         rows.dispose();
         cols.dispose();
       },
+    };
+  },
+  // Nearest neighbour: each pixel repeated along height (dim 2) and width (dim 3) of PyTorch's (N, C, H, W).
+  toTorch: (node) => {
+    const s = (node.params as UpSamplingParams).size;
+    return { outputs: { output: `${node.inputs.input[0]}.repeat_interleave(${s}, dim=2).repeat_interleave(${s}, dim=3)` } };
+  },
+  toKeras: (node) => {
+    const s = (node.params as UpSamplingParams).size;
+    return {
+      outputs: { output: `layers.UpSampling2D(size=${s}, name="${node.name}")(${node.inputs.input[0]})` },
+      layer: layerConfig('UpSampling2D', node.name, { size: [s, s], data_format: 'channels_last', interpolation: 'nearest' }),
     };
   },
 });

@@ -27,7 +27,7 @@ export function exportKeras(doc: GraphDocument): string {
   for (const id of ids) for (const [k, v] of Object.entries(exportOf(id).helpers ?? {})) helpers.set(k, v);
   const shape = (r: PortRef) => pyTuple(plan.analysis.nodes[r.node].outputs[r.port]);
   const refs = (rs: PortRef[]) => (rs.length === 1 ? plan.value(rs[0]) : `[${rs.map((r) => plan.value(r)).join(', ')}]`);
-  const lines = (id: string, indent: string) => Object.entries(exportOf(id).outputs).map(([port, expr]) => `${indent}${port === 'total' && plan.def(id).outputs.length === 0 ? 'total' : plan.value({ node: id, port })} = ${expr}`);
+  const lines = (id: string, indent: string) => Object.entries(exportOf(id).outputs).map(([port, expr]) => `${indent}${id === plan.objective ? 'total' : plan.value({ node: id, port })} = ${expr}`);
 
   const parts = plan.parts.flatMap((p) => [
     `# ${p.name}: ${count(p.params)} trainable parameters, as Wirelab's summary counts them.`,
@@ -37,11 +37,15 @@ export function exportKeras(doc: GraphDocument): string {
     '',
   ]);
   const own = plan.steps.flatMap((s) => ('node' in s && exportOf(s.node).module ? [s.node] : []));
+  // Dropout and BatchNormalization follow `training`: the batch's statistics in train_step, the moving ones in test_step.
   const body = plan.steps.flatMap((s) =>
-    'part' in s ? [`            ${s.part.outputs.map((r) => plan.value(r)).join(', ')} = self.${s.part.name}(${refs(s.part.inputs)})`] : lines(s.node, '            '),
+    'part' in s ? [`        ${s.part.outputs.map((r) => plan.value(r)).join(', ')} = self.${s.part.name}(${refs(s.part.inputs)}, training=training)`] : lines(s.node, '        '),
   );
   const partNames = plan.parts.map((p) => p.name).join(', ');
-  const terms = plan.terms.map((t) => plan.value({ node: t.nodeId, port: 'loss' }));
+  const reported = [...plan.terms, ...plan.metrics];
+  const terms = reported.map((t) => plan.value({ node: t.nodeId, port: t.port }));
+  const image = plan.value(plan.image.ref);
+  const unpack = plan.label ? `${image}, ${plan.value(plan.label)} = data` : `${image} = data[0] if isinstance(data, tuple) else data`;
   const weights = plan.parts.flatMap((p) =>
     p.nodes.flatMap((id) => (exportOf(id).weights ?? []).map((w, i) => `    (${JSON.stringify(`${id}/${w}`)}, "${p.name}", "${plan.name(id)}", ${i}),`)),
   );
@@ -80,22 +84,32 @@ class Objective(keras.Model):
         super().__init__(**kwargs)
 ${plan.parts.map((p) => `        self.${p.name} = ${p.name}`).join('\n')}
 ${own.map((id) => `        self.${plan.name(id)} = ${exportOf(id).module}`).join('\n')}
-        self.trackers = [keras.metrics.Mean(name=n) for n in ["loss", ${plan.terms.map((t) => `"${plan.name(t.nodeId)}"`).join(', ')}]]
+        self.trackers = [keras.metrics.Mean(name=n) for n in ["loss", ${reported.map((t) => `"${plan.name(t.nodeId)}"`).join(', ')}]]
 
     @property
     def metrics(self):
         return self.trackers
 
-    def train_step(self, data):
-        if isinstance(data, tuple):
-            data = data[0]
-        ${plan.value(plan.image.ref) === 'data' ? '' : `${plan.value(plan.image.ref)} = data\n        `}with tf.GradientTape() as tape:
+    def compute(self, data, training):
+        """The forward pass up to the Objective: the total, then each loss term${plan.metrics.length ? ' and metric' : ''}."""
+        ${unpack}
 ${body.join('\n')}
+        return total, [${terms.join(', ')}]
+
+    def report(self, total, values):
+        for tracker, value in zip(self.trackers, [total] + values):
+            tracker.update_state(value)
+        return dict(zip(["loss", ${reported.map((t) => JSON.stringify(t.label)).join(', ')}], [t.result() for t in self.trackers]))
+
+    def train_step(self, data):
+        with tf.GradientTape() as tape:
+            total, values = self.compute(data, training=True)
         grads = tape.gradient(total, self.trainable_weights)
         self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
-        for tracker, value in zip(self.trackers, [total, ${terms.join(', ')}]):
-            tracker.update_state(value)
-        return dict(zip(["loss", ${plan.terms.map((t) => JSON.stringify(t.label)).join(', ')}], [t.result() for t in self.trackers]))
+        return self.report(total, values)
+
+    def test_step(self, data):
+        return self.report(*self.compute(data, training=False))
 
 
 IMAGE_SHAPE = ${pyTuple(plan.image.shape)}
@@ -116,11 +130,17 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
+def load_split(folder, split):
+    """One split's images (floats in [0, 1], channels last) and integer labels."""
+    images = read_idx(os.path.join(folder, f"{split}-images-idx3-ubyte.gz")).reshape((-1,) + IMAGE_SHAPE)
+    return images.astype("float32") / 255, read_idx(os.path.join(folder, f"{split}-labels-idx1-ubyte.gz")).astype("int32")
+
+
 def load_images(folder, limit):
-    """The train and test images together, as the tutorial does; floats in [0, 1], channels last."""
-    images = np.concatenate([read_idx(os.path.join(folder, f)) for f in ("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz")])
-    images = images.reshape((-1,) + IMAGE_SHAPE)
-    return (images[:limit] if limit else images).astype("float32") / 255
+    """The train and test images together, as the tutorial does (and Wirelab trains), with their labels."""
+    splits = [load_split(folder, s) for s in ("train", "t10k")]
+    images, labels = np.concatenate([s[0] for s in splits]), np.concatenate([s[1] for s in splits])
+    return (images[:limit], labels[:limit]) if limit else (images, labels)
 
 
 def make_optimizer(name, lr):
@@ -175,10 +195,17 @@ def main():
         part.summary()
     if args.init:
         load_wirelab_weights(args.init)
-    images = load_images(args.data, args.limit)
+    images, labels = load_images(args.data, args.limit)
     objective = Objective(${partNames})
     objective.compile(optimizer=make_optimizer(args.optimizer, args.lr))
-    objective.fit(images, epochs=args.epochs, batch_size=args.batch_size, shuffle=True)
+    objective.fit(${plan.label ? 'images, labels' : 'images'}, epochs=args.epochs, batch_size=args.batch_size, shuffle=True)${
+      plan.metrics.length
+        ? `
+    # The test split in inference mode (Dropout off, BatchNormalization's moving statistics): the test accuracy.
+    test_images, test_labels = load_split(args.data, "t10k")
+    objective.evaluate(test_images, test_labels, batch_size=500)`
+        : ''
+    }
     if args.save:
         save_wirelab_weights(args.save)
 

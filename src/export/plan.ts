@@ -32,8 +32,12 @@ export interface ExportPlan {
   loose: string[];
   /** The dataset node's image port: the input of it all; shape per sample, channels last. */
   image: { ref: PortRef; shape: Shape };
+  /** The dataset node's label port, when a loss or metric reads the integer labels (a classifier). */
+  label: PortRef | null;
   objective: string;
   terms: LossTerm[];
+  /** Numbers computed beside the losses and printed, never minimised (accuracy), by their labels. */
+  metrics: (LossTerm & { format: 'percent' | 'number' })[];
   def(id: string): NodeDefinition;
   /** The node's Python name. */
   name(id: string): string;
@@ -78,16 +82,28 @@ export function planExport(doc: GraphDocument, exporter: 'toTorch' | 'toKeras'):
   if (blocking.length) throw new ExportError(`Fix the graph first:\n${blocking.map(describeDiagnostic).join('\n')}`);
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
   const def = (id: string) => nodeType(byId.get(id)!.type)!;
-  const objective = analysis.order.find((id) => def(id).category === 'loss' && def(id).outputs.length === 0);
+  const objective = analysis.order.find((id) => def(id).role?.kind === 'objective');
   if (!objective) throw new ExportError('There is no Objective: add one and wire the losses into it.');
-  const needed = upstreamOf(doc, [objective]);
+  // Metrics (accuracy) run beside the losses when everything they read can be computed.
+  const diagnosed = new Set(analysis.diagnostics.map((d) => d.node));
+  const metricIds = analysis.order.filter((id) => {
+    const role = def(id).role;
+    if (role?.kind !== 'metric') return false;
+    const info = analysis.nodes[id];
+    return def(id).inputs.every((p) => p.optional || p.name in info.inputs) && [...upstreamOf(doc, [id])].every((up) => !diagnosed.has(up));
+  });
+  const needed = upstreamOf(doc, [objective, ...metricIds]);
   const order = analysis.order.filter((id) => needed.has(id));
 
   const missing = [...new Set(order.filter((id) => def(id).category !== 'data' && !def(id)[exporter]).map((id) => def(id).label))];
   if (missing.length) throw new ExportError(`Cannot export ${missing.join(', ')} yet: ${missing.length > 1 ? 'these node types have' : 'this node type has'} no ${exporter === 'toTorch' ? 'PyTorch' : 'Keras'} exporter.`);
   const datasets = order.filter((id) => def(id).category === 'data');
   if (datasets.length !== 1) throw new ExportError('The export needs exactly one Dataset feeding the losses.');
-  const imageRef = { node: datasets[0], port: 'image' };
+  const datasetRole = def(datasets[0]).role;
+  if (datasetRole?.kind !== 'dataset') throw new ExportError('The Dataset node has no dataset role.');
+  const imageRef = { node: datasets[0], port: datasetRole.image };
+  const labelRef = { node: datasets[0], port: datasetRole.label };
+  const readsLabels = doc.edges.some((e) => needed.has(e.to.node) && e.from.node === labelRef.node && e.from.port === labelRef.port);
 
   const names = pythonNames(order);
   // A port's variable: the node's name, or name_port when several of its outputs are used.
@@ -128,7 +144,7 @@ export function planExport(doc: GraphDocument, exporter: 'toTorch' | 'toKeras'):
   const loose = order.filter((id) => def(id).category === 'layer' && !member.has(id));
 
   // Schedule: a part runs once all its inputs exist, any other node once its own do.
-  const ready = new Set<string>([portKey(imageRef)]);
+  const ready = new Set<string>([portKey(imageRef), portKey(labelRef)]);
   const steps: Step[] = [];
   const pending: Step[] = [...parts.map((part) => ({ part })), ...order.filter((id) => !member.has(id) && id !== datasets[0]).map((node) => ({ node }))];
   const needs = (s: Step) => ('part' in s ? s.part.inputs : (incoming.get(s.node) ?? []).map((i) => i.from));
@@ -165,9 +181,15 @@ export function planExport(doc: GraphDocument, exporter: 'toTorch' | 'toKeras'):
     parts,
     steps,
     loose,
-    image: { ref: imageRef, shape: analysis.nodes[datasets[0]].outputs.image },
+    image: { ref: imageRef, shape: analysis.nodes[datasets[0]].outputs[imageRef.port] },
+    label: readsLabels ? labelRef : null,
     objective,
     terms: lossTerms(doc, analysis, objective),
+    metrics: metricIds.map((nodeId) => {
+      const node = byId.get(nodeId)!;
+      const role = def(nodeId).role as { kind: 'metric'; output: string; format: 'percent' | 'number' };
+      return { nodeId, label: node.label ?? def(nodeId).label, port: role.output, format: role.format };
+    }),
     def,
     name: (id) => names.get(id)!,
     value,

@@ -1,6 +1,6 @@
 // The part of the PyTorch script that is the same for every graph: initial weights, Keras's
 // RMSprop, the IDX loader, Wirelab's shuffle, the weights files, the processes, the training loop.
-// The generated part above it defines IMAGE_SHAPE, SETTINGS, GRAPH, PARTS, LAYERS, WEIGHTS and Objective.
+// The generated part above it defines IMAGE_SHAPE, SETTINGS, GRAPH, PARTS, TERMS, METRICS, LAYERS, WEIGHTS and Objective.
 export const TORCH_RUNTIME = String.raw`
 # ------------------------------------------------------------------------------------------------
 # The same for every graph: initial weights, the optimizer, data, weights files, the training loop.
@@ -63,21 +63,25 @@ def read_idx(path):
     return torch.frombuffer(bytearray(raw[4 + 4 * rank:]), dtype=torch.uint8).reshape(dims)
 
 
-def load_dataset(folder, limit):
-    """The images Wirelab trains on and their labels, from the dataset's four IDX files: the train and
-    test files together (as the tutorial does), the first limit of them (0 = all). Images stay bytes,
-    (N, H, W, C); training needs only them, the labels are there for your own plots."""
-    images, labels = [], []
-    for split in ("train", "t10k"):
-        images.append(read_idx(os.path.join(folder, f"{split}-images-idx3-ubyte.gz")))
-        labels.append(read_idx(os.path.join(folder, f"{split}-labels-idx1-ubyte.gz")))
-        if len(images[-1]) != len(labels[-1]):
-            sys.exit(f"{folder}: {split} has {len(images[-1]):,} images but {len(labels[-1]):,} labels.")
-    images, labels = torch.cat(images), torch.cat(labels)
+def load_split(folder, split):
+    """One split's images (bytes, (N, H, W, C)) and integer labels (class indices, int64)."""
+    images = read_idx(os.path.join(folder, f"{split}-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(folder, f"{split}-labels-idx1-ubyte.gz"))
+    if len(images) != len(labels):
+        sys.exit(f"{folder}: {split} has {len(images):,} images but {len(labels):,} labels.")
     if images.dim() == 3:
         images = images.unsqueeze(-1)
     if tuple(images.shape[1:]) != IMAGE_SHAPE:
         sys.exit(f"{folder} holds images of shape {tuple(images.shape[1:])}; the graph's dataset gives {IMAGE_SHAPE}.")
+    return images, labels.long()
+
+
+def load_dataset(folder, limit):
+    """The images Wirelab trains on and their labels, from the dataset's four IDX files: the train and
+    test files together (as the tutorial does, and as Wirelab trains), the first limit of them (0 = all).
+    The losses and metrics that read the Dataset's label get the labels."""
+    train, test = load_split(folder, "train"), load_split(folder, "t10k")
+    images, labels = torch.cat([train[0], test[0]]), torch.cat([train[1], test[1]])
     return (images[:limit], labels[:limit]) if limit else (images, labels)
 
 
@@ -132,7 +136,7 @@ def load_wirelab_weights(model, folder):
             n = math.prod(spec["shape"])
             tensors[spec["name"]] = torch.frombuffer(bytearray(blob[offset:offset + 4 * n]), dtype=torch.float32).reshape(spec["shape"]) if n else torch.zeros(spec["shape"])
             offset += 4 * n
-    params = dict(model.named_parameters())
+    params = {**dict(model.named_parameters()), **dict(model.named_buffers())}
     with torch.no_grad():
         for name, torch_name, axes in WEIGHTS:
             if name not in tensors:
@@ -147,7 +151,7 @@ def save_wirelab_weights(model, folder):
     """Writes model.json (the graph and a tfjs weights manifest) and weights.bin, in Keras's layouts:
     the app opens them with ⤒ Load…, the CLI and --init read them."""
     os.makedirs(folder, exist_ok=True)
-    params = dict(model.named_parameters())
+    params = {**dict(model.named_parameters()), **dict(model.named_buffers())}
     specs, chunks = [], []
     for name, torch_name, axes in WEIGHTS:
         t = params[torch_name].detach().cpu().float()
@@ -195,12 +199,32 @@ def summary(model):
         for part in PARTS]
     model.eval()
     with torch.no_grad():
-        model(torch.zeros(2, IMAGE_SHAPE[2], IMAGE_SHAPE[0], IMAGE_SHAPE[1]))
+        model(torch.zeros(2, IMAGE_SHAPE[2], IMAGE_SHAPE[0], IMAGE_SHAPE[1]), torch.zeros(2, dtype=torch.long))
     for h in hooks:
         h.remove()
     count = lambda m: sum(p.numel() for p in m.parameters())
-    return {"parts": [{"name": part, "params": count(getattr(model, part)), "outputShapes": shapes[part]} for part in PARTS],
-            "layers": [{"id": node, "params": count(model.get_submodule(path))} for node, path in LAYERS]}
+    kept = lambda m: sum(b.numel() for b in m.buffers())  # Keras's "non-trainable params": moving statistics
+    return {"parts": [{"name": part, "params": count(getattr(model, part)), "nonTrainable": kept(getattr(model, part)), "outputShapes": shapes[part]} for part in PARTS],
+            "layers": [{"id": node, "params": count(model.get_submodule(path)), "nonTrainable": kept(model.get_submodule(path))} for node, path in LAYERS]}
+
+
+def show(name, value):
+    """A loss as a number, a metric as its format says (accuracy in percent)."""
+    return f"{name} {100 * value:.2f}%" if METRICS.get(name) == "percent" else f"{name} {value:.3f}"
+
+
+@torch.no_grad()
+def evaluate(model, images, labels, device, chunk=500):
+    """Each loss term and metric over these images in eval mode (Dropout passes everything,
+    BatchNormalization uses its moving statistics): a classifier's test accuracy."""
+    model.eval()
+    names = list(TERMS) + list(METRICS)
+    sums = torch.zeros(len(names), dtype=torch.float64)
+    for start in range(0, len(images), chunk):
+        index = torch.arange(start, min(start + chunk, len(images)))
+        _, terms = model(to_batch(images, index).to(device), labels[index].to(device))
+        sums += torch.stack([terms[n].detach().double().cpu() for n in names]) * len(index)
+    return dict(zip(names, (sums / len(images)).tolist()))
 
 
 def start_processes(device_flag):
@@ -249,7 +273,7 @@ def main():
         use_noise_file(args.eps)
     model.to(device)
     images, labels = load_dataset(args.data, args.limit)
-    images = images.to(device)
+    images, labels = images.to(device), labels.to(device)
     count = len(images)
     batch_size = min(args.batch_size, count)
     trained = DDP(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
@@ -259,7 +283,7 @@ def main():
     random = mulberry32(args.seed)
     steps_per_epoch = math.ceil(math.ceil(count / world) / batch_size)
     total_steps = min(steps_per_epoch * args.epochs, args.steps or math.inf)
-    names = ["loss"] + list(TERMS)
+    names = ["loss"] + list(TERMS) + list(METRICS)
     log = open(args.log, "w") if args.log and rank == 0 else None
     say(f'Training "{GRAPH["name"]}" on {count:,} images, {args.epochs} epoch(s), batch {batch_size}'
         f'{f" × {world} processes" if world > 1 else ""}, {args.optimizer} lr {args.lr}, {device}.')
@@ -277,13 +301,13 @@ def main():
         for s in range(steps_per_epoch):
             if step >= total_steps:
                 break
-            x = to_batch(images, torch.tensor(order[s * batch_size:(s + 1) * batch_size], device=device))
-            total, terms = trained(x)
+            index = torch.tensor(order[s * batch_size:(s + 1) * batch_size], device=device)
+            total, terms = trained(to_batch(images, index), labels[index])
             optimizer.zero_grad(set_to_none=True)
             total.backward()
             optimizer.step()
             step += 1
-            values = torch.stack([total.detach()] + [terms[t].detach() for t in TERMS])
+            values = torch.stack([total.detach()] + [terms[t].detach() for t in names[1:]])
             sums += values
             counted += 1
             if log or s == 0 or (s + 1) % max(1, steps_per_epoch // 8) == 0:
@@ -293,16 +317,22 @@ def main():
                 if log:
                     log.write(json.dumps({"step": step, **dict(zip(names, read))}, ensure_ascii=False) + "\n")
                 if s == 0 or (s + 1) % max(1, steps_per_epoch // 8) == 0:
-                    say(f"  epoch {epoch} step {s + 1}/{steps_per_epoch}: loss {read[0]:.3f}", flush=True)
+                    say(f"  epoch {epoch} step {s + 1}/{steps_per_epoch}: loss {read[0]:.3f}"
+                        + "".join(f", {show(n, v)}" for n, v in zip(names, read) if n in METRICS), flush=True)
         if world > 1:
             dist.all_reduce(sums)
             sums /= world
         means = (sums / max(counted, 1)).tolist()
         seconds = time.time() - start
-        say(f"epoch {epoch}/{args.epochs}: " + ", ".join(f"{n} {v:.3f}" for n, v in zip(names, means))
+        say(f"epoch {epoch}/{args.epochs}: " + ", ".join(show(n, v) for n, v in zip(names, means))
             + f" ({seconds:.1f} s, {step * batch_size * world / seconds:,.0f} images/s)", flush=True)
     if log:
         log.close()
+    if METRICS and rank == 0:
+        # Wirelab's CLI reports the same: the test split's metrics in inference mode.
+        test_images, test_labels = load_split(args.data, "t10k")
+        test = evaluate(model, test_images, test_labels, device)
+        say(f"test ({len(test_images):,} images, eval mode): " + ", ".join(show(n, v) for n, v in test.items()), flush=True)
     if rank == 0 and args.save:
         save_wirelab_weights(model, args.save)
         say(f"Saved {args.save}/model.json and weights.bin: open them in Wirelab (⤒ Load…) or continue with --init {args.save}.")

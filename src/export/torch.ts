@@ -87,7 +87,7 @@ function nodeLines(plan: ExportPlan, id: string, e: TorchExport, indent: string,
   if (e.comment) lines.push(`${indent}# ${e.comment}`);
   const shapes = plan.analysis.nodes[id].outputs;
   for (const [port, expr] of Object.entries(e.outputs)) {
-    const target = port === 'total' && plan.def(id).outputs.length === 0 ? 'total' : plan.value({ node: id, port });
+    const target = id === plan.objective ? 'total' : plan.value({ node: id, port });
     lines.push(`${indent}${target} = ${expr}${withShapes ? shapeComment(shapes[port]) : ''}`);
   }
   return lines;
@@ -119,11 +119,13 @@ function objectiveClass(plan: ExportPlan, exportOf: (id: string) => TorchExport)
       body.push(`        ${outs} = self.${step.part.name}(${list(plan, step.part.inputs)})`);
     } else body.push(...nodeLines(plan, step.node, exportOf(step.node), '        ', plan.def(step.node).category === 'layer'));
   }
-  const terms = plan.terms.map((t) => `${JSON.stringify(t.label)}: ${plan.value({ node: t.nodeId, port: 'loss' })}`).join(', ');
+  const terms = [...plan.terms, ...plan.metrics].map((t) => `${JSON.stringify(t.label)}: ${plan.value({ node: t.nodeId, port: t.port })}`).join(', ');
+  // The labels are an argument always (the training loop passes them), used where a loss or metric reads them.
+  const labels = plan.label ? plan.value(plan.label) : 'labels';
   return [
     'class Objective(nn.Module):',
     `    """The graph as it trains: the model parts${own.length ? `, ${own.map((id) => plan.name(id)).join(', ')}` : ''} and the losses wired into the Objective.`,
-    '    forward(images) returns the total that training minimises and each loss term by its label."""',
+    `    forward(images, labels) returns the total that training minimises and each loss term${plan.metrics.length ? ' and metric' : ''} by its label."""`,
     '',
     '    def __init__(self):',
     '        super().__init__()',
@@ -131,7 +133,7 @@ function objectiveClass(plan: ExportPlan, exportOf: (id: string) => TorchExport)
     ...own.map((id) => `        self.${plan.name(id)} = ${exportOf(id).module}`),
     '        wirelab_initialisation(self)',
     '',
-    `    def forward(self, ${plan.value(plan.image.ref)}):`,
+    `    def forward(self, ${plan.value(plan.image.ref)}, ${labels}=None):`,
     ...body,
     `        return total, {${terms}}`,
   ];
@@ -142,16 +144,18 @@ function tables(plan: ExportPlan, exportOf: (id: string) => TorchExport): string
     const part = plan.parts.find((p) => p.nodes.includes(id));
     return part ? `${part.name}.${plan.name(id)}` : plan.name(id);
   };
-  const layers = [...plan.parts.flatMap((p) => p.nodes), ...plan.loose].filter((id) => exportOf(id).module);
+  const layers = [...plan.parts.flatMap((p) => p.nodes), ...plan.loose].filter((id) => exportOf(id).module && exportOf(id).weights?.length);
   const weights = layers.flatMap((id) =>
     (exportOf(id).weights ?? []).map((w) => `    (${JSON.stringify(`${id}/${w.name}`)}, "${path(id)}.${w.torch}", ${w.permute ? pyTuple(w.permute) : 'None'}),`),
   );
   return [
     `PARTS = [${plan.parts.map((p) => `"${p.name}"`).join(', ')}]`,
     `TERMS = [${plan.terms.map((t) => JSON.stringify(t.label)).join(', ')}]`,
+    '# Numbers printed beside the losses, never minimised, and how to print them.',
+    `METRICS = {${plan.metrics.map((m) => `${JSON.stringify(m.label)}: "${m.format}"`).join(', ')}}`,
     '# Each layer node and its module.',
     `LAYERS = [${layers.map((id) => `(${JSON.stringify(id)}, "${path(id)}")`).join(', ')}]`,
-    '# Our saved weights (Keras layouts) → PyTorch parameters, and the axes that take one to the other.',
+    '# Our saved weights (Keras layouts) → PyTorch parameters and buffers (moving statistics), and the axes that take one to the other.',
     'WEIGHTS = [',
     ...weights,
     ']',

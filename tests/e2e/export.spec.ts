@@ -21,7 +21,7 @@ async function download(page: Page, item: 'export-pytorch' | 'export-keras'): Pr
 }
 
 describe('Export menu', () => {
-  it('downloads the β-VAE as PyTorch and Keras files that run, opens weights the PyTorch file trained, and says why an unfinished graph cannot be exported', async () => {
+  it('downloads the β-VAE and the CNN classifier as PyTorch and Keras files that run, opens weights the PyTorch file trained, and says why an unfinished graph cannot be exported', async () => {
     const app = await openApp(env.browser, env.server);
     try {
       const { page } = app;
@@ -52,6 +52,15 @@ describe('Export menu', () => {
       expect(await menuOpen()).toBe(true);
       await page.locator('.toolbar .brand').click();
       expect(await menuOpen()).toBe(false);
+
+      // The classifier preset: the same files as the exporters write, and the PyTorch file's summary has our count.
+      await page.getByTestId('preset-cnn-classifier').click();
+      const classifier = await download(page, 'export-pytorch');
+      expect(classifier.text).toBe(exportTorch(preset('cnn-classifier')));
+      await writeFile(file, classifier.text);
+      const counts = JSON.parse((await run(PYTHON, [file, '--summary'])).stdout) as { parts: { name: string; params: number }[] };
+      expect(counts.parts.map((p) => [p.name, p.params])).toEqual([['model', 34_826]]);
+      expect((await download(page, 'export-keras')).text).toBe(exportKeras(preset('cnn-classifier')));
 
       // An empty graph has no Objective: the menu explains instead of downloading.
       await page.getByTestId('new-file').click();

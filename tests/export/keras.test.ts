@@ -18,11 +18,12 @@ import { presets } from '../../presets';
 import { preset, tf } from '../helpers';
 import { PYTHON, run, tempDir, writeModel } from './python';
 
-// Python's ast: every `layers.X(...)(...)` call with its arguments, the keras.Model calls, and the train_step's lines.
+// Python's ast: every `layers.X(...)(...)` call with its arguments, the keras.Model calls, and the lines of
+// compute() (the forward pass train_step and test_step share).
 const READ_SCRIPT = String.raw`
 import ast, json, sys
 tree = ast.parse(open(sys.argv[1], encoding="utf-8").read())
-out = {"layers": [], "models": [], "train_step": []}
+out = {"layers": [], "models": [], "compute": [], "functions": []}
 for node in ast.walk(tree):
     if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
         call = node.value
@@ -33,18 +34,35 @@ for node in ast.walk(tree):
                                   "kwargs": {k.arg: ast.literal_eval(k.value) for k in inner.keywords}, "input": ast.unparse(call.args[0])})
         if isinstance(call.func, ast.Attribute) and call.func.attr == "Model" and getattr(call.func.value, "id", None) == "keras":
             out["models"].append({"var": target, "inputs": ast.unparse(call.args[0]), "outputs": ast.unparse(call.args[1])})
-    if isinstance(node, ast.FunctionDef) and node.name == "train_step":
-        out["train_step"] = [ast.unparse(s) for s in ast.walk(node) if isinstance(s, ast.Assign)]
+    if isinstance(node, ast.FunctionDef):
+        out["functions"].append(node.name)
+        if node.name == "compute":
+            out["compute"] = [ast.unparse(s) for s in ast.walk(node) if isinstance(s, ast.Assign)]
 print(json.dumps(out))
 `;
 
 interface ReadScript {
   layers: { var: string; class: string; args: (number | number[])[]; kwargs: Record<string, string | number | boolean>; input: string }[];
   models: { var: string; inputs: string; outputs: string }[];
-  train_step: string[];
+  compute: string[];
+  functions: string[];
 }
 
-const KERAS_CLASS: Record<string, string> = { conv2d: 'Conv2D', 'conv2d-transpose': 'Conv2DTranspose', dense: 'Dense', flatten: 'Flatten', reshape: 'Reshape' };
+const KERAS_CLASS: Record<string, string> = {
+  conv2d: 'Conv2D',
+  'conv2d-transpose': 'Conv2DTranspose',
+  dense: 'Dense',
+  flatten: 'Flatten',
+  reshape: 'Reshape',
+  'max-pooling2d': 'MaxPooling2D',
+  'average-pooling2d': 'AveragePooling2D',
+  'global-average-pooling2d': 'GlobalAveragePooling2D',
+  'up-sampling2d': 'UpSampling2D',
+  dropout: 'Dropout',
+  'batch-normalization': 'BatchNormalization',
+  add: 'Add',
+  concatenate: 'Concatenate',
+};
 
 describe('Keras export', () => {
   it('writes a script that compiles, with each layer as wired, a functional model per part and the losses in train_step', async () => {
@@ -63,8 +81,9 @@ describe('Keras export', () => {
         const node = doc.nodes.find((n) => n.id === l.var)!;
         expect(l.class).toBe(KERAS_CLASS[node.type]);
         expect(l.kwargs.name).toBe(node.id);
-        const from = doc.edges.find((e) => e.to.node === node.id)!.from.node;
-        expect(l.input, `${p.file} ${node.id}`).toBe(from === 'data' ? 'data' : from === 'sampling' ? 'sampling' : from);
+        // The wires in, in the document's order (Add and Concatenate take a list); the Dataset's image is data_image where its label is read too.
+        const from = doc.edges.filter((e) => e.to.node === node.id).map((e) => (e.from.node === 'data' ? (p.file === 'cnn-classifier' ? 'data_image' : 'data') : e.from.node));
+        expect(l.input, `${p.file} ${node.id}`).toBe(from.length > 1 ? `[${from.join(', ')}]` : from[0]);
         if (node.type === 'conv2d' || node.type === 'conv2d-transpose') {
           expect(l.args).toEqual([node.params.filters, node.params.kernelSize]);
           expect(l.kwargs.strides ?? 1).toBe(node.params.strides);
@@ -73,11 +92,24 @@ describe('Keras export', () => {
         }
         if (node.type === 'dense') expect([l.args[0], l.kwargs.activation ?? 'linear']).toEqual([node.params.units, node.params.activation]);
         if (node.type === 'reshape') expect(l.args[0]).toEqual(node.params.targetShape);
+        if (node.type === 'max-pooling2d') expect([l.kwargs.pool_size, l.kwargs.padding ?? 'valid']).toEqual([node.params.poolSize, node.params.padding]);
+        if (node.type === 'dropout') expect(l.args[0]).toBe(node.params.rate);
+        if (node.type === 'batch-normalization') expect([l.kwargs.momentum, l.kwargs.epsilon]).toEqual([node.params.momentum, node.params.epsilon]);
       }
       expect(read.models.map((m) => m.var)).toEqual(analysis.parts.map((x) => x.name));
-      const step = read.train_step.join('\n');
-      expect(step).toMatch(/bce = ops\.mean\(keras\.losses\.binary_crossentropy\(data, deconv3\)\) \* \(28 \* 28\)/);
+      expect(read.functions).toEqual(expect.arrayContaining(['compute', 'train_step', 'test_step']));
+      const step = read.compute.join('\n');
+      // Every part runs in the mode of the step: Dropout and BatchNormalization depend on it.
+      for (const part of analysis.parts) expect(step).toMatch(new RegExp(`= self\\.${part.name}\\(.*, training=training\\)`));
+      if (doc.nodes.some((n) => n.type === 'bce')) expect(step).toMatch(/bce = ops\.mean\(keras\.losses\.binary_crossentropy\(data, (deconv3|out)\)\) \* \(28 \* 28\)/);
       expect(step).toMatch(/total = /);
+      if (p.file === 'cnn-classifier') {
+        expect(step).toMatch(/data_image, data_label = data/);
+        expect(step).toMatch(/ce = ops\.mean\(keras\.losses\.sparse_categorical_crossentropy\(data_label, logits, from_logits=True\)\)/);
+        expect(step).toMatch(/accuracy = ops\.mean\(ops\.cast\(ops\.equal\(ops\.cast\(ops\.argmax\(logits, axis=-1\), .int32.\), ops\.cast\(data_label, .int32.\)\), .float32.\)\)/);
+        expect(step).toMatch(/total = ce$/m);
+      }
+      if (p.file === 'unet-autoencoder') expect(read.layers.find((l) => l.var === 'skip')?.input).toBe('[up1, enc2]');
       if (p.file === 'beta-vae') {
         expect(read.models).toContainEqual({ var: 'encoder', inputs: 'data', outputs: '[z_mean, z_log_var]' });
         expect(read.models).toContainEqual({ var: 'decoder', inputs: 'sampling', outputs: 'deconv3' });
@@ -156,12 +188,16 @@ describe('tfjs LayersModel export', () => {
       };
       for (const part of analysis.parts) {
         const model = await load(part.name);
-        expect(model.countParams(), `${p.file} ${part.name}`).toBe(part.params);
+        // tfjs counts every weight; ours splits trainable and not (BatchNormalization's moving statistics).
+        expect(model.countParams(), `${p.file} ${part.name}`).toBe(part.params + part.nonTrainable);
         model.dispose();
       }
-      if (p.file === 'autoencoder') {
+      if (analysis.parts.length === 1) {
+        // One model, image → its outputs (a reconstruction, a classifier's logits), in inference mode on both sides.
         const model = await load('model');
-        await close(model.predict(images) as Tensor, program.run(new Map([['data.image', images]]), [program.latent.decoded!])[0]);
+        const part = analysis.parts[0];
+        const last = part.nodes[part.nodes.length - 1];
+        await close(model.predict(images) as Tensor, program.run(program.feeds({ image: images }), [{ node: last, port: 'output' }])[0]);
         model.dispose();
       } else {
         const encoder = await load('encoder');

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nodeType } from '../../nodes';
+import { nodeType, nodeTypes } from '../../nodes';
 import { exportKeras } from '../../src/export/keras';
 import { exportTorch } from '../../src/export/torch';
 import { analyze } from '../../src/graph/analyze';
@@ -23,6 +23,12 @@ function renamed(names: Record<string, string>): GraphDocument {
 }
 
 describe('export plan', () => {
+  it('has an exporter for every node type that trains (the Dataset is the loader; plots draw in the app)', () => {
+    const trains = nodeTypes.filter((d) => d.category !== 'data' && d.role?.kind !== 'plot');
+    expect(trains.length).toBeGreaterThanOrEqual(22);
+    expect(trains.filter((d) => !d.toTorch || !d.toKeras).map((d) => d.type)).toEqual([]);
+  });
+
   it('names the node type that has no exporter yet', () => {
     const dense = nodeType('dense')!;
     const toTorch = dense.toTorch;

@@ -11,6 +11,7 @@ import type { GraphDocument, OptimizerName } from '../../src/graph/document';
 import { take, toFloats, type Dataset } from '../../src/train/data';
 import { DATA_DIR, loadDatasetFromDisk } from '../../src/train/data-node';
 import { train, type Losses } from '../../src/train/train';
+import { evaluate } from '../../src/train/evaluate';
 import { presets } from '../../presets';
 import { preset, tf, wasmBackend } from '../helpers';
 import { normals, PYTHON, readModel, readModelInto, relative, run, tempDir, TORCHRUN, withFixedNoise, writeModel } from './python';
@@ -80,6 +81,45 @@ describe('PyTorch export', () => {
     expect(r.stdout).toMatch(/epoch 1\/\d+: loss [\d.]+, kl_loss/);
   }, 240_000);
 
+  it('trains the CNN classifier as Wirelab does: equal loss and accuracy, 10 SGD steps within 1e-3, the same test accuracy', async () => {
+    // Dropout's masks are random on each side: rate 0 here (eval mode, where it passes everything, is the test pass's).
+    const base = preset('cnn-classifier');
+    const doc: GraphDocument = {
+      ...base,
+      nodes: base.nodes.map((n) => (n.type === 'dropout' ? { ...n, params: { ...n.params, rate: 0 } } : n)),
+      training: { ...base.training, optimizer: 'sgd', learningRate: 0.05, batchSize: 64, epochs: 1, seed: 3 },
+    };
+    const steps = 10;
+    const dir = await tempDir('classifier');
+    const program = compile(doc, tf);
+    await writeModel(tf, program, path.join(dir, 'init'));
+    const script = await writeScript(doc, dir);
+    const python = run(PYTHON, [script, '--data', DATA, '--limit', String(steps * 64), '--device', 'cpu', '--init', path.join(dir, 'init'), '--log', path.join(dir, 'log.jsonl'), '--save', '']);
+    const losses: Losses[] = [];
+    await train({ tf, program, data: take(data.train, steps * 64), settings: doc.training, maxSteps: steps, onStep: (s) => void losses.push(s.losses) }).done;
+    const { stdout } = await python;
+    const { readFile } = await import('node:fs/promises');
+    const theirs = (await readFile(path.join(dir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    expect(theirs).toHaveLength(steps);
+    expect(losses).toHaveLength(steps);
+    expect(relative(theirs[0].loss, losses[0].total)).toBeLessThan(1e-4);
+    expect(theirs[0].accuracy).toBe(losses[0].accuracy);
+    for (let i = 0; i < steps; i++) {
+      expect(relative(theirs[i].cross_entropy, losses[i].cross_entropy), `step ${i + 1}`).toBeLessThan(1e-3);
+      // A near-tie between two classes may fall either way after float32 drift: one image of 64 at most.
+      expect(Math.abs(theirs[i].accuracy - losses[i].accuracy), `step ${i + 1}`).toBeLessThanOrEqual(1 / 64 + 1e-6);
+    }
+    expect(losses[steps - 1].total).toBeLessThan(losses[0].total);
+    // Accuracy per epoch, and the test split's in eval mode at the end: ours over the same 10,000 images.
+    expect(stdout).toMatch(/epoch 1\/1: loss [\d.]+, cross_entropy [\d.]+, accuracy [\d.]+%/);
+    const test = stdout.match(/test \(10,000 images, eval mode\): cross_entropy ([\d.]+), accuracy ([\d.]+)%/);
+    expect(test).not.toBeNull();
+    const ours = await evaluate(tf, program, data.test);
+    program.dispose();
+    expect(Math.abs(Number(test![1]) - ours.cross_entropy)).toBeLessThan(2e-3 * ours.cross_entropy + 1e-3);
+    expect(Math.abs(Number(test![2]) / 100 - ours.accuracy)).toBeLessThanOrEqual(0.002);
+  }, 240_000);
+
   it('reproduces Keras’s RMSprop (ε inside the square root): 5 steps within 1e-3', async () => {
     const r = await trainBoth('rmsprop', 0.001, 5);
     for (let i = 0; i < 5; i++) expect(relative(r.theirs[i].loss, r.losses[i].total), `step ${i + 1}`).toBeLessThan(1e-3);
@@ -87,16 +127,21 @@ describe('PyTorch export', () => {
     expect(relative(r.theirsAfter, r.oursAfter)).toBeLessThan(1e-3);
   }, 240_000);
 
-  it('carries weights both ways exactly: --init then --save gives back the same bytes', async () => {
+  it.each(['beta-vae', 'vae-batchnorm'])('carries weights both ways exactly (%s): --init then --save gives back the same bytes', async (name) => {
     const dir = await tempDir('roundtrip');
-    const doc = preset('beta-vae');
+    const doc = preset(name);
     const program = compile(doc, tf);
+    // A training-mode pass first, so BatchNormalization's moving statistics are not their initial 0 and 1.
+    const batch = tf.tensor4d(toFloats(data.train, Array.from({ length: 32 }, (_, i) => i)), [32, 28, 28, 1]);
+    tf.tidy(() => void program.losses({ image: batch }));
+    batch.dispose();
     await writeModel(tf, program, path.join(dir, 'init'));
     program.dispose();
     await run(PYTHON, [await writeScript(doc, dir), '--data', DATA, '--limit', '128', '--epochs', '0', '--device', 'cpu', '--init', path.join(dir, 'init'), '--save', path.join(dir, 'back')]);
     const [a, b] = await Promise.all([readModel(path.join(dir, 'init')), readModel(path.join(dir, 'back'))]);
     const sorted = (m: typeof a) => m.json.weightsManifest.flatMap((g) => g.weights).map((w) => `${w.name}:${w.shape.join('x')}`);
     expect(sorted(b)).toEqual(sorted(a));
+    if (name === 'vae-batchnorm') expect(sorted(b)).toContain('bn3/moving_variance:64');
     expect(Buffer.from(b.weights).equals(Buffer.from(a.weights))).toBe(true);
     expect(b.json.graph).toEqual(doc);
   }, 120_000);
@@ -119,12 +164,12 @@ describe('PyTorch export', () => {
       const analysis = analyze(doc);
       const script = await writeScript(doc, dir);
       const { stdout } = await run(PYTHON, [script, '--summary']);
-      const summary = JSON.parse(stdout) as { parts: { name: string; params: number; outputShapes: number[][] }[]; layers: { id: string; params: number }[] };
-      expect(summary.parts.map((x) => [x.name, x.params]), p.file).toEqual(analysis.parts.map((x) => [x.name, x.params]));
+      const summary = JSON.parse(stdout) as { parts: { name: string; params: number; nonTrainable: number; outputShapes: number[][] }[]; layers: { id: string; params: number; nonTrainable: number }[] };
+      expect(summary.parts.map((x) => [x.name, x.params, x.nonTrainable]), p.file).toEqual(analysis.parts.map((x) => [x.name, x.params, x.nonTrainable]));
       // Every layer with weights is a module (Flatten and Reshape are tensor methods).
       const layerIds = analysis.parts.flatMap((x) => x.nodes).filter((id) => analysis.nodes[id].params > 0);
       expect(summary.layers.map((l) => l.id).sort()).toEqual(layerIds.sort());
-      for (const l of summary.layers) expect(l.params, `${p.file} ${l.id}`).toBe(analysis.nodes[l.id].params);
+      for (const l of summary.layers) expect([l.params, l.nonTrainable], `${p.file} ${l.id}`).toEqual([analysis.nodes[l.id].params, analysis.nodes[l.id].nonTrainable]);
       // Each part's outputs: the shapes the summary shows for the nodes that feed the rest of the graph.
       for (const part of summary.parts) {
         const last = analysis.parts.find((x) => x.name === part.name)!.nodes;
@@ -132,6 +177,8 @@ describe('PyTorch export', () => {
         for (const s of shapes) expect(last.some((id) => Object.values(analysis.nodes[id].outputs).some((o) => o.join('x') === s)), `${p.file} ${part.name} ${s}`).toBe(true);
       }
       if (p.file === 'beta-vae') expect(summary.parts.find((x) => x.name === 'decoder')!.outputShapes).toEqual([[28, 28, 1]]);
+      if (p.file === 'cnn-classifier') expect(summary.parts).toEqual([{ name: 'model', params: 34826, nonTrainable: 0, outputShapes: [[10]] }]);
+      if (p.file === 'vae-batchnorm') expect(summary.layers.find((l) => l.id === 'bn2')).toEqual({ id: 'bn2', params: 128, nonTrainable: 128 });
     }
   }, 180_000);
 
