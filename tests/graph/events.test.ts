@@ -185,6 +185,11 @@ describe('format version 2', () => {
     expect(round.ok && round.doc.frames!.map((f) => f.title)).toEqual(now.frames!.map((f) => f.title));
   });
 
+  it('leaves a frame member that is no node or note out (a frame only draws a box)', () => {
+    const r = parse({ ...betaVae(), frames: [{ id: 'f', title: 'T', color: 'red', nodes: ['conv1', 'nope'] }] });
+    expect(r.ok && r.doc.frames).toEqual([{ id: 'f', title: 'T', color: 'red', nodes: ['conv1'] }]);
+  });
+
   it('refuses a newer version, bad frames and bad notes with a message', () => {
     const base = betaVae();
     const says = (value: unknown, pattern: RegExp) => {
@@ -194,7 +199,6 @@ describe('format version 2', () => {
     };
     says({ ...base, version: 3 }, /newer Wirelab/);
     says({ ...base, frames: [{ id: 'f', title: 'T', color: 'url(x)', nodes: ['conv1'] }] }, /color/);
-    says({ ...base, frames: [{ id: 'f', title: 'T', color: 'red', nodes: ['nope'] }] }, /no node or note/);
     says({ ...base, frames: [{ id: 'f', title: 'T', color: 'red', nodes: ['conv1'] }, { id: 'g', title: 'U', color: 'red', nodes: ['conv1'] }] }, /two frames/);
     says({ ...base, notes: [{ id: 'conv1', text: 'x', position: [0, 0] }] }, /already used/);
     says({ ...base, notes: [{ id: 'n', text: 3, position: [0, 0] }] }, /notes\[0\]/);
