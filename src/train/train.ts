@@ -4,8 +4,9 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
 import type { Program } from '../compile/compile';
-import type { OptimizerName, TrainingSettings } from '../graph/document';
+import type { TrainingSettings } from '../graph/document';
 import { seededRandom, shuffled, toFloats, type ImageSet } from './data';
+import { createTrainingStep, type StepKind } from './step';
 
 export type Losses = Record<string, number>;
 
@@ -53,6 +54,8 @@ export interface TrainOptions {
    * so on a GPU a few steps between reads keep it busy; a NaN then rolls back to the last read.
    */
   readEvery?: number;
+  /** 'fast' (fused optimizer kernels) or tfjs's generic 'reference' step; default: fast on GPU backends. */
+  step?: StepKind;
 }
 
 export interface TrainRun {
@@ -65,22 +68,7 @@ export interface TrainRun {
   setLearningRate(lr: number): void;
 }
 
-/** Keras's defaults: RMSprop rho 0.9, ε 1e-7; Adam β₁ 0.9, β₂ 0.999, ε 1e-7. */
-export function createOptimizer(tf: Tf, name: OptimizerName, lr: number): tfjs.Optimizer {
-  switch (name) {
-    case 'rmsprop':
-      return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
-    case 'adam':
-      return tf.train.adam(lr, 0.9, 0.999, 1e-7);
-    case 'sgd':
-      return tf.train.sgd(lr);
-  }
-}
-
-// tfjs optimizers read their learning rate at every step, but keep the field protected.
-const setOptimizerLearningRate = (opt: tfjs.Optimizer, lr: number) => {
-  (opt as unknown as { learningRate: number }).learningRate = lr;
-};
+export { createOptimizer } from './step';
 
 /**
  * Lets queued events (pause, stop, a new β) run between steps: reading a tensor can resolve as a
@@ -103,7 +91,7 @@ export function train(options: TrainOptions): TrainRun {
   let pendingLr: number | null = null;
 
   const done = (async (): Promise<TrainResult> => {
-    const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
+    const trainingStep = createTrainingStep(tf, program, settings.optimizer, settings.learningRate, options.step);
     const vars = program.variables;
     // The weights at the last step whose loss was read and found finite; restored if a loss goes NaN.
     const good = tf.tidy(() => vars.map((v) => tf.variable(v.clone(), false)));
@@ -181,23 +169,11 @@ export function train(options: TrainOptions): TrainRun {
           if (paused) await new Promise<void>((r) => (wake = r));
           if (stopped) return { status: 'stopped', steps: step, epochs: epochsDone, last };
           if (pendingLr !== null) {
-            setOptimizerLearningRate(optimizer, pendingLr);
+            trainingStep.optimizer.setLearningRate(pendingLr);
             pendingLr = null;
           }
           const image: tfjs.Tensor4D = next!;
-          const values = tf.tidy(() => {
-            let stacked: tfjs.Tensor | null = null;
-            optimizer.minimize(
-              () => {
-                const { total, terms } = program.losses({ image });
-                stacked = tf.keep(tf.stack([total, ...terms]));
-                return total;
-              },
-              false,
-              vars,
-            );
-            return stacked!;
-          });
+          const values = trainingStep.run(image);
           image.dispose();
           // The next batch goes up while the device still works on this one.
           next = s + 1 < stepsPerEpoch && step + 1 < totalSteps ? batchTensor(order, s + 1) : null;
@@ -224,7 +200,7 @@ export function train(options: TrainOptions): TrainRun {
       next?.dispose();
       pending.forEach((p) => p.values.dispose());
       good.forEach((g) => g.dispose());
-      optimizer.dispose();
+      trainingStep.dispose();
     }
   })();
 
