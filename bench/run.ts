@@ -16,6 +16,7 @@ import { loadDatasetFromDisk } from '../src/train/data-node';
 import { createOptimizer, train } from '../src/train/train';
 import { handWrittenVae } from './hand-written-vae';
 import { browserFigures } from './browser';
+import { gpuFigures } from './gpu';
 
 export interface Figure {
   section: string;
@@ -254,6 +255,10 @@ async function main() {
   }
   if (wanted('editor')) editor();
   if (wanted('leaks')) await leaks(data.train);
+  if (wanted('gpu')) {
+    console.error('7. GPU in Node (webgpu through Dawn) and PyTorch CUDA');
+    await gpuFigures({ doc: presetDoc('beta-vae'), images: data.train, summarise, skipped, runs: RUNS, torchScript: 'bench/torch_vae.py', forceThroughput: process.env.WIRELAB_GPU_BENCH_FORCE === '1' });
+  }
 
   const pkg = (name: string) => (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}` };

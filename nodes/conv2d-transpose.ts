@@ -1,4 +1,4 @@
-import { convLayer, convParamCount, convParams, imageInput, type ConvParams } from './conv2d';
+import { convLayer, convParamCount, convParams, convStep, imageInput, type ConvParams } from './conv2d';
 import { defineNode } from './define';
 
 /** Keras's transposed-conv output length: same → n·s, valid → n·s + max(k − s, 0) = (n−1)·s + k when k ≥ s. */
@@ -29,11 +29,12 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
     };
   },
   paramCount: convParamCount,
-  build({ tf, inputShapes, conv2dTranspose }, p) {
+  build(ctx, p) {
+    const { tf, inputShapes, conv2dTranspose } = ctx;
     const layer = tf.layers.conv2dTranspose({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias });
     const [h, w] = inputShapes.input;
     const out = [deconvLength(h, p.kernelSize, p.strides, p.padding), deconvLength(w, p.kernelSize, p.strides, p.padding), p.filters] as const;
     // The transposed conv the compiler picks for the backend (tfjs's own is slow on cpu and wasm).
-    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => conv2dTranspose(x, kernel, [x.shape[0], ...out], p.strides, p.padding as 'same'));
+    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => conv2dTranspose(x, kernel, [x.shape[0], ...out], p.strides, p.padding as 'same'), convStep(ctx, p, true, out));
   },
 });

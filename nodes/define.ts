@@ -3,6 +3,7 @@
 // (build) and the docs. Nothing here imports tfjs at run time: `tf` is handed in by the compiler.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Params, ParamValue, Shape } from '../src/graph/document';
+import type { FusedOps } from '../src/compile/fused-ops';
 
 export type Tf = typeof tfjs;
 export type Tensor = tfjs.Tensor;
@@ -67,7 +68,31 @@ export interface BuildContext {
     strides: number,
     pad: 'same' | 'valid',
   ) => tfjs.Tensor4D;
+  /** The fast training step's fused ops (and the conv gradients the compiler picked); absent: no fast step. */
+  fast?: FastContext;
 }
+
+export interface FastContext {
+  ops: FusedOps;
+  /** A conv's filter gradient: tfjs's kernel or the dilated-conv form, as the compiler picked for the backend. */
+  convFilterGradient(x: tfjs.Tensor4D, dy: tfjs.Tensor4D, filterShape: [number, number, number, number], strides: number, pad: 'same' | 'valid'): tfjs.Tensor4D;
+}
+
+/**
+ * A node's part in the fast training step: its forward outputs, and how to go back. `backward`
+ * gets the gradient of the loss for each output that has one, and the input ports whose gradient
+ * is wanted; it returns those (one per wire) and its weights' gradients in `weights()` order.
+ */
+export interface StepPart {
+  outputs: Record<string, Tensor>;
+  backward(grads: Record<string, Tensor | undefined>, wanted: ReadonlySet<string>): StepGrads;
+}
+export interface StepGrads {
+  inputs: Record<string, (Tensor | undefined)[]>;
+  weights: Tensor[];
+}
+/** No gradient reached this node. */
+export const noGrads = (): StepGrads => ({ inputs: {}, weights: [] });
 
 export interface ApplyContext {
   /** Training step (noise in Sampling) or evaluation (Sampling returns μ, so plots are deterministic). */
@@ -79,6 +104,8 @@ export interface BuiltNode {
   apply(inputs: Record<string, Tensor[]>, ctx: ApplyContext): Record<string, Tensor>;
   /** Trainable weights, named `kernel`, `bias`, ... in Keras's order. */
   weights(): { name: string; variable: tfjs.Variable }[];
+  /** Forward with a hand-written backward, for the fast training step (training mode). */
+  step?(inputs: Record<string, Tensor[]>): StepPart;
   dispose?(): void;
 }
 

@@ -1,4 +1,5 @@
 import { defineNode, noWeights, product } from './define';
+import { reshapeStep } from './reshape';
 
 export const flattenNode = defineNode<Record<string, never>>({
   type: 'flatten',
@@ -20,6 +21,6 @@ export const flattenNode = defineNode<Record<string, never>>({
   paramCount: () => 0,
   build: ({ tf, inputShapes }) => {
     const n = product(inputShapes.input);
-    return { apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, n]) }), weights: noWeights };
+    return { apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, n]) }), weights: noWeights, step: (inp) => reshapeStep(tf, inp.input[0], [-1, n]) };
   },
 });

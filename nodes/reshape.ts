@@ -1,4 +1,12 @@
-import { defineNode, describeShape, noWeights, product } from './define';
+import { defineNode, describeShape, noWeights, product, type StepPart, type Tensor, type Tf } from './define';
+
+/** Reshape's part in the fast step: the gradient is reshaped back. */
+export function reshapeStep(tf: Tf, x: Tensor, shape: number[]): StepPart {
+  return {
+    outputs: { output: tf.reshape(x, shape) },
+    backward: (grads, wanted) => ({ inputs: { input: [grads.output && wanted.has('input') ? tf.reshape(grads.output, x.shape) : undefined] }, weights: [] }),
+  };
+}
 
 export interface ReshapeParams {
   [k: string]: number[];
@@ -38,5 +46,9 @@ export const reshapeNode = defineNode<ReshapeParams>({
     return { ok: true, outputs: { output: [...p.targetShape] } };
   },
   paramCount: () => 0,
-  build: ({ tf }, p) => ({ apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, ...p.targetShape]) }), weights: noWeights }),
+  build: ({ tf }, p) => ({
+    apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, ...p.targetShape]) }),
+    weights: noWeights,
+    step: (inp) => reshapeStep(tf, inp.input[0], [-1, ...p.targetShape]),
+  }),
 });

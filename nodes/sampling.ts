@@ -1,4 +1,4 @@
-import { defineNode, describeShape, noWeights, type InferResult } from './define';
+import { defineNode, describeShape, noWeights, type InferResult, noGrads } from './define';
 import type { Shape } from '../src/graph/document';
 
 /** μ and log σ² must both be vectors of the same length; used by Sampling and KL. */
@@ -43,7 +43,25 @@ export const samplingNode = defineNode<Record<string, never>>({
     return sameLatent('Sampling', inputs.mean, inputs.logVar) ?? { ok: true, outputs: { z: [...inputs.mean] } };
   },
   paramCount: () => 0,
-  build: ({ tf }) => ({
+  build: ({ tf, fast }) => ({
+    ...(fast
+      ? {
+          // ε is drawn as in apply (same generator, same order), then one fused kernel each way.
+          step(inp) {
+            const [mu] = inp.mean;
+            const [logVar] = inp.logVar;
+            const eps = tf.randomNormal(mu.shape);
+            return {
+              outputs: { z: fast.ops.sampling(mu, logVar, eps) },
+              backward: (grads, wanted) => {
+                const dz = grads.z;
+                if (!dz) return noGrads();
+                return { inputs: { mean: [wanted.has('mean') ? dz : undefined], logVar: [wanted.has('logVar') ? fast.ops.samplingGrad(dz, logVar, eps) : undefined] }, weights: [] };
+              },
+            };
+          },
+        }
+      : {}),
     apply(inp, ctx) {
       const [mean] = inp.mean;
       if (!ctx.training) return { z: tf.clone(mean) };

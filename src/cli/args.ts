@@ -5,7 +5,7 @@ import type { GraphDocument } from '../graph/document';
 
 export const USAGE = `Usage:
   npm run cli -- summary <graph.json> [--json]
-  npm run cli -- train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm] [--out DIR]`;
+  npm run cli -- train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm|webgpu] [--out DIR]`;
 
 /** A failure the user can fix: printed as is, with its exit code, never with a stack trace. */
 export class CliError extends Error {

@@ -1,6 +1,6 @@
 // The Wirelab command line: the same core as the app, in Node.
 //   summary <graph.json> [--json]
-//   train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm] [--out DIR]
+//   train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm|webgpu] [--out DIR]
 // Exit codes: 0 done; 1 invalid graph or data (one line per diagnostic); 2 bad usage.
 import { analyze } from '../graph/analyze';
 import type { Diagnostic } from '../graph/parse';

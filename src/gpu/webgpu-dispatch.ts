@@ -59,6 +59,8 @@ export interface DirectKernel {
   uniforms: ArrayBuffer;
   /** Invocations wanted (one per element). */
   size: number;
+  /** Workgroups to dispatch instead (reductions: one per output value). */
+  workgroups?: number;
 }
 
 /** Records one compute dispatch into tfjs's webgpu queue; returns the freshly allocated outputs. */
@@ -90,7 +92,7 @@ export function dispatchDirect(backend: WebGpuBackendLike, k: DirectKernel): tfj
   const pass = backend.computePassEncoder;
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, group);
-  const groups = Math.ceil(k.size / WORKGROUP);
+  const groups = k.workgroups ?? Math.ceil(k.size / WORKGROUP);
   const max = backend.device.limits.maxComputeWorkgroupsPerDimension;
   if (groups <= max) pass.dispatchWorkgroups(groups);
   else pass.dispatchWorkgroups(max, Math.ceil(groups / max));

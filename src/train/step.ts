@@ -1,5 +1,6 @@
 // One training step, two ways. 'reference': tfjs's generic path (its tape, its optimizers with
-// Keras's settings). 'fast': built for GPUs — the optimizer updates each variable in one fused
+// Keras's settings). 'fast': built for GPUs — the graph's own backward (compile/backprop.ts) in
+// fused kernels without tfjs's tape, and an optimizer that updates each variable in one fused
 // kernel with its constants as uniforms (or kept tensors), so nothing is created and uploaded per
 // step. Both return the step's losses (total first, then each term) as one tensor, not read.
 import type * as tfjs from '@tensorflow/tfjs';
@@ -10,9 +11,12 @@ import { FastOptimizer, KERAS, type NamedTensor, type StepOptimizer } from './fa
 
 export type StepKind = 'fast' | 'reference';
 
-/** The fast step where it pays: on the GPU backends. Elsewhere tfjs's generic path. */
+/**
+ * The fast step on webgpu, where its fused kernels run. On webgl it would run the same maths in
+ * tfjs ops (kept constants, no tape): not measured yet, so webgl, wasm and cpu keep the reference.
+ */
 export function defaultStepKind(tf: Tf): StepKind {
-  return ['webgpu', 'webgl'].includes(tf.getBackend()) ? 'fast' : 'reference';
+  return tf.getBackend() === 'webgpu' ? 'fast' : 'reference';
 }
 
 /**
@@ -68,6 +72,8 @@ export interface TrainingStep {
   optimizer: StepOptimizer;
   /** Runs one step on a batch; returns [total, ...terms] as one tensor (the caller disposes it). */
   run(image: tfjs.Tensor4D): tfjs.Tensor1D;
+  /** Forward and backward only (for timing phases): the gradient computed last, the first variable's. */
+  gradients(image: tfjs.Tensor4D): tfjs.Tensor;
   dispose(): void;
 }
 
@@ -92,24 +98,37 @@ export function createTrainingStep(tf: Tf, program: Program, optimizer: Optimize
           );
           return stacked!;
         }),
+      gradients: (image) => tf.tidy(() => tf.variableGrads(() => program.losses({ image }).total, vars).grads[vars[0].name]),
       dispose: () => opt.dispose(),
     };
   }
   const opt = new FastOptimizer(tf, optimizer, lr, vars);
+  // d total / d total, kept for the run.
+  const one = tf.keep(tf.scalar(1));
+  /** Losses and gradients: the graph's own backward where every node has one, else tfjs's tape. */
+  const gradients = (image: tfjs.Tensor4D) => {
+    const own = program.fastGradients({ image }, one);
+    if (own) return own;
+    let losses: { total: tfjs.Scalar; terms: tfjs.Scalar[] } | null = null;
+    const { grads } = tf.variableGrads(() => {
+      losses = program.losses({ image });
+      return losses.total;
+    }, vars);
+    return { ...losses!, grads: vars.map((v) => grads[v.name]) };
+  };
   return {
     kind,
     optimizer: opt,
     run: (image) =>
       tf.tidy(() => {
-        let stacked: tfjs.Tensor1D | null = null;
-        const { grads } = tf.variableGrads(() => {
-          const { total, terms } = program.losses({ image });
-          stacked = tf.keep(tf.stack([total, ...terms])) as tfjs.Tensor1D;
-          return total;
-        }, vars);
-        opt.applyGradients(vars.map((v) => grads[v.name]));
-        return stacked!;
+        const { total, terms, grads } = gradients(image);
+        opt.applyGradients(grads);
+        return tf.stack([total, ...terms]) as tfjs.Tensor1D;
       }),
-    dispose: () => opt.dispose(),
+    gradients: (image) => tf.tidy(() => gradients(image).grads[0]),
+    dispose: () => {
+      opt.dispose();
+      one.dispose();
+    },
   };
 }
