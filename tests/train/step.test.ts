@@ -23,8 +23,8 @@ const batches = (count: number, size: number) =>
 describe('fast training step (cpu)', () => {
   for (const optimizer of ['rmsprop', 'adam', 'sgd'] as const) {
     it(`${optimizer}: the weights after 10 steps equal the reference step's within 1e-5 relative`, async () => {
-      const r = await compareSteps(tf, preset('beta-vae'), batches(10, 8), [28, 28, 1], optimizer);
-      expect(r.worstRelative, `worst: ${r.worstVariable}`).toBeLessThan(1e-5);
+      const r = await compareSteps(tf, preset('beta-vae'), batches(10, 4), [28, 28, 1], optimizer);
+      expect(r.worstRelative, `worst: ${r.worstVariable} (element by element: ${r.worstElementwise})`).toBeLessThan(1e-5);
       expect(r.lastLoss.fast).toBeCloseTo(r.lastLoss.reference, 2);
     }, 120_000);
   }
