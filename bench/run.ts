@@ -283,3 +283,5 @@ function table(machine: object, versions: object): string {
 }
 
 await main();
+// Dawn (the gpu section's WebGPU) keeps Node's event loop alive.
+if (wanted('gpu')) process.exit(0);

@@ -23,10 +23,10 @@ const batches = (count: number, size: number) =>
 describe('fast training step (cpu)', () => {
   for (const optimizer of ['rmsprop', 'adam', 'sgd'] as const) {
     it(`${optimizer}: the weights after 10 steps equal the reference step's within 1e-5 relative`, async () => {
-      const r = await compareSteps(tf, preset('beta-vae'), batches(10, 4), [28, 28, 1], optimizer);
+      const r = await compareSteps(tf, preset('beta-vae'), batches(10, 2), [28, 28, 1], optimizer);
       expect(r.worstRelative, `worst: ${r.worstVariable} (element by element: ${r.worstElementwise})`).toBeLessThan(1e-5);
       expect(r.lastLoss.fast).toBeCloseTo(r.lastLoss.reference, 2);
-    }, 120_000);
+    }, 900_000);
   }
 
   it('dispatches at most 120 kernels per step of the β-VAE preset (reference: over 500)', async () => {
@@ -46,7 +46,7 @@ describe('fast training step (cpu)', () => {
     expect(fast.total).toBeLessThanOrEqual(120);
     image.dispose();
     program.dispose();
-  }, 120_000);
+  }, 900_000);
 
   it('saves and loads its state under tfjs’s names, so tfjs’s optimizer state loads into it and back', async () => {
     for (const name of ['rmsprop', 'adam'] as const) {
@@ -69,5 +69,5 @@ describe('fast training step (cpu)', () => {
       image.dispose();
       program.dispose();
     }
-  }, 120_000);
+  }, 900_000);
 });
