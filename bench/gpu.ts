@@ -73,7 +73,7 @@ export async function gpuFigures(o: GpuOptions): Promise<void> {
 
   // Kernels per step and the CPU-side time of dispatching one (the JavaScript work, not waiting for the GPU).
   for (const { label, kind, options } of CONFIGS) {
-    const batch = software ? 16 : 128;
+    const batch = software ? 4 : 128;
     const program = compile(o.doc, tf, options);
     const step = createTrainingStep(tf, program, 'rmsprop', 0.001, kind);
     const image = tf.tensor4d(floats(batch), [batch, 28, 28, 1]);
