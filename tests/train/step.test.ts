@@ -48,6 +48,23 @@ describe('fast training step (cpu)', () => {
     program.dispose();
   }, 900_000);
 
+  it('takes a live learning-rate change at the next step (learning rate 0: the weights stay)', async () => {
+    const program = compile(preset('beta-vae'), tf);
+    const image = tf.tensor4d(batches(1, 2)[0], [2, 28, 28, 1]);
+    const step = createTrainingStep(tf, program, 'adam', 0.001, 'fast');
+    step.run(image).dispose();
+    step.optimizer.setLearningRate(0);
+    const before = await program.variables[0].data();
+    step.run(image).dispose();
+    expect(Array.from(await program.variables[0].data())).toEqual(Array.from(before));
+    step.optimizer.setLearningRate(0.01);
+    step.run(image).dispose();
+    expect(Array.from(await program.variables[0].data())).not.toEqual(Array.from(before));
+    step.dispose();
+    image.dispose();
+    program.dispose();
+  }, 900_000);
+
   it('saves and loads its state under tfjs’s names, so tfjs’s optimizer state loads into it and back', async () => {
     for (const name of ['rmsprop', 'adam'] as const) {
       const program = compile(preset('beta-vae'), tf);
