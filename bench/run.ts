@@ -20,6 +20,7 @@ import { browserFigures } from './browser';
 import { parseBenchArgs, wantsSection } from './args';
 import { nodeParallel } from './node-parallel';
 import { editorFigures } from './editor';
+import { gpuFigures } from './gpu';
 
 export interface Figure {
   section: string;
@@ -270,6 +271,10 @@ async function main() {
     await editorFigures(summarise);
   }
   if (wanted('leaks')) await leaks(data.train);
+  if (wanted('gpu')) {
+    console.error('7. GPU in Node (webgpu through Dawn) and PyTorch CUDA');
+    await gpuFigures({ doc: presetDoc('beta-vae'), images: data.train, summarise, skipped, runs: RUNS, torchScript: 'bench/torch_vae.py', forceThroughput: process.env.WIRELAB_GPU_BENCH_FORCE === '1' });
+  }
 
   const pkg = (name: string) => (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
   const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}` };
@@ -294,3 +299,5 @@ function table(machine: object, versions: object): string {
 }
 
 await main();
+// Dawn (the gpu section's WebGPU) keeps Node's event loop alive.
+if (wanted('gpu')) process.exit(0);

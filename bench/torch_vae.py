@@ -1,7 +1,7 @@
-"""The tutorial's β-VAE in PyTorch, timed per training step on the CPU (the native peer in `npm run bench`).
+"""The tutorial's β-VAE in PyTorch, timed per training step (the native peer in `npm run bench`).
 
-Prints one JSON object: samples/s per timed run, the BLAS and the thread count.
-Usage: python3 bench/torch_vae.py [batch] [runs] [steps_per_run]
+Prints one JSON object: samples/s per timed run, the BLAS and the thread count (or the GPU).
+Usage: python3 bench/torch_vae.py [batch] [runs] [steps_per_run] [device: cpu | cuda]
 """
 import json, os, sys, time
 import torch
@@ -10,6 +10,7 @@ from torch import nn
 batch = int(sys.argv[1]) if len(sys.argv) > 1 else 128
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 steps = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+device = torch.device(sys.argv[4] if len(sys.argv) > 4 else 'cpu')
 
 
 class VAE(nn.Module):
@@ -33,12 +34,17 @@ class VAE(nn.Module):
 
 # torch's own intra-op threads: one per core (OpenBLAS is kept to 1 thread so the pools don't fight).
 torch.set_num_threads(int(os.environ.get('TORCH_THREADS', os.cpu_count() or 1)))
-model = VAE()
+model = VAE().to(device)
 params = sum(p.numel() for p in model.parameters())
 assert params == 69076 + 65089, params
 # Keras's RMSprop: rho 0.9, eps 1e-7.
 opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
-x = torch.rand(batch, 1, 28, 28)
+x = torch.rand(batch, 1, 28, 28, device=device)
+
+
+def sync():
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
 
 
 def step():
@@ -53,11 +59,13 @@ def step():
 
 for _ in range(3):
     step()
+sync()
 rates = []
 for _ in range(runs):
     t0 = time.perf_counter()
     for _ in range(steps):
         step()
+    sync()
     rates.append(batch * steps / (time.perf_counter() - t0))
 
 blas = 'unknown'
@@ -68,4 +76,5 @@ try:
 except OSError:
     pass
 print(json.dumps({'samplesPerSecond': rates, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
-                  'blas': blas, 'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS'), 'batch': batch}))
+                  'blas': blas, 'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS'), 'batch': batch,
+                  'device': torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}))

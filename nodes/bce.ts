@@ -1,4 +1,4 @@
-import { defineNode, describeShape, noWeights, product } from './define';
+import { defineNode, describeShape, noWeights, product, type StepPart, type Tensor, noGrads } from './define';
 import type { ExportNode } from '../src/export/contract';
 
 export interface BceParams {
@@ -89,12 +89,39 @@ export const bceNode = defineNode<BceParams>({
     return { ok: true, outputs: { loss: [] } };
   },
   paramCount: () => 0,
-  build: ({ tf, inputShapes }, p) => {
+  build: ({ tf, inputShapes, fast }, p) => {
     // Per sample, Keras averages over the last axis (channels); the pixel factor is h·w.
     const shape = inputShapes.target;
     const pixels = product(shape.slice(0, -1));
     const elements = product(shape);
+    const factor = p.reduction === 'mean' ? 1 : p.reduction === 'sum' ? elements : pixels;
     return {
+      // One reduction kernel forward and one elementwise kernel back: scale·Σ BCE with scale = factor / (batch·elements).
+      ...(fast
+        ? {
+            step(inp: Record<string, Tensor[]>): StepPart {
+              const x = inp.target[0];
+              const y = inp.prediction[0];
+              const scale = factor / (x.shape[0] * elements);
+              return {
+                outputs: { loss: fast.ops.bceLoss(x, y, scale, EPSILON) },
+                backward: (grads, wanted) => {
+                  const dl = grads.loss;
+                  if (!dl) return noGrads();
+                  const q = () => tf.clipByValue(y, EPSILON, 1 - EPSILON);
+                  return {
+                    inputs: {
+                      prediction: [wanted.has('prediction') ? fast.ops.bceGrad(x, y, dl, scale, EPSILON) : undefined],
+                      // Rare (a target computed by the model): tfjs ops.
+                      target: [wanted.has('target') ? tf.mul(tf.mul(dl, -scale), tf.sub(tf.log(q()), tf.log(tf.sub(1, q())))) : undefined],
+                    },
+                    weights: [],
+                  };
+                },
+              };
+            },
+          }
+        : {}),
       apply(inp) {
         const x = inp.target[0];
         const y = tf.clipByValue(inp.prediction[0], EPSILON, 1 - EPSILON);

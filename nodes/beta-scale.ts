@@ -1,4 +1,4 @@
-import { defineNode, noWeights } from './define';
+import { defineNode, noWeights, type StepPart, type Tensor } from './define';
 import { pyFloat } from '../src/export/contract';
 
 export interface BetaParams {
@@ -29,7 +29,22 @@ export const betaScaleNode = defineNode<BetaParams>({
   },
   paramCount: () => 0,
   // Reads β at every step, so a live edit takes effect at the next one.
-  build: ({ tf }, p) => ({ apply: (inp) => ({ loss: tf.mul(inp.loss[0], p.beta) }), weights: noWeights }),
+  build: ({ tf, fast }, p) => ({
+    apply: (inp) => ({ loss: tf.mul(inp.loss[0], p.beta) }),
+    weights: noWeights,
+    // β is a kernel attribute, read at each step: a live change uploads nothing.
+    ...(fast
+      ? {
+          step: (inp: Record<string, Tensor[]>): StepPart => {
+            const beta = p.beta;
+            return {
+              outputs: { loss: fast.ops.scale(inp.loss[0], beta) },
+              backward: (grads) => ({ inputs: { loss: [grads.loss ? fast.ops.scale(grads.loss, beta) : undefined] }, weights: [] }),
+            };
+          },
+        }
+      : {}),
+  }),
   toTorch: (node) => ({ outputs: { loss: `${node.inputs.loss[0]} * ${pyFloat((node.params as BetaParams).beta)}` } }),
   toKeras: (node) => ({ outputs: { loss: `${node.inputs.loss[0]} * ${pyFloat((node.params as BetaParams).beta)}` } }),
 });

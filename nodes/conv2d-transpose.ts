@@ -1,4 +1,4 @@
-import { convLayer, convParamCount, convParams, convWeights, imageInput, kerasConv, kerasConvLine, type ConvParams } from './conv2d';
+import { convLayer, convParamCount, convParams, convStep, convWeights, imageInput, kerasConv, kerasConvLine, type ConvParams } from './conv2d';
 import { torchActivation } from '../src/export/ops';
 import { defineNode } from './define';
 
@@ -30,12 +30,13 @@ export const conv2dTransposeNode = defineNode<ConvParams>({
     };
   },
   paramCount: convParamCount,
-  build({ tf, inputShapes, conv2dTranspose, kernelInitializer }, p) {
+  build(ctx, p) {
+    const { tf, inputShapes, conv2dTranspose, kernelInitializer } = ctx;
     const layer = tf.layers.conv2dTranspose({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias, kernelInitializer: kernelInitializer() });
     const [h, w] = inputShapes.input;
     const out = [deconvLength(h, p.kernelSize, p.strides, p.padding), deconvLength(w, p.kernelSize, p.strides, p.padding), p.filters] as const;
     // The transposed conv the compiler picks for the backend (tfjs's own is slow on cpu and wasm).
-    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => conv2dTranspose(x, kernel, [x.shape[0], ...out], p.strides, p.padding as 'same'));
+    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => conv2dTranspose(x, kernel, [x.shape[0], ...out], p.strides, p.padding as 'same'), convStep(ctx, p, true, out));
   },
   toTorch(node) {
     // PyTorch's full transposed conv is (n−1)·s + k long (+ output_padding when k < s); Keras keeps

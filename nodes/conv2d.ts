@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { activationParam, defineNode, describeShape, layerNode, paddingParam, py, useBiasParam, type BuiltNode, type InferResult, type Tensor, type Tf } from './define';
+import { activationParam, defineNode, describeShape, layerNode, paddingParam, py, useBiasParam, type BuildContext, type BuiltNode, type InferResult, type StepPart, type Tensor, type Tf, noGrads } from './define';
 import type { Shape } from '../src/graph/document';
 import type { ExportNode, KerasExport } from '../src/export/contract';
 import { kerasActivation, layerConfig, torchActivation } from '../src/export/ops';
@@ -59,7 +59,14 @@ export const convParamCount = (inputs: Record<string, Shape>, p: ConvParams): nu
  * A conv layer's weights (created and initialised by tfjs-layers, as Keras would) applied with our
  * own conv op, then bias and activation: the ops the compiler can route to fast gradients.
  */
-export function convLayer(tf: Tf, layer: tfjs.layers.Layer, inputShape: Shape, activationName: string, conv: (x: tfjs.Tensor4D, kernel: tfjs.Tensor4D) => tfjs.Tensor4D): BuiltNode {
+export function convLayer(
+  tf: Tf,
+  layer: tfjs.layers.Layer,
+  inputShape: Shape,
+  activationName: string,
+  conv: (x: tfjs.Tensor4D, kernel: tfjs.Tensor4D) => tfjs.Tensor4D,
+  fastStep?: (x: tfjs.Tensor4D, kernel: tfjs.Tensor4D, bias: tfjs.Tensor | null) => StepPart,
+): BuiltNode {
   const built = layerNode(layer, inputShape);
   const activation = tf.layers.activation({ activation: activationName as 'relu' });
   const [kernel, bias] = built.weights().map((w) => w.variable);
@@ -69,6 +76,38 @@ export function convLayer(tf: Tf, layer: tfjs.layers.Layer, inputShape: Shape, a
       const y = conv(inputs.input[0] as tfjs.Tensor4D, kernel as tfjs.Tensor4D);
       return { output: activation.apply(bias ? tf.add(y, bias) : y) as Tensor };
     },
+    ...(fastStep ? { step: (inputs: Record<string, Tensor[]>) => fastStep(inputs.input[0] as tfjs.Tensor4D, kernel as tfjs.Tensor4D, bias ?? null) } : {}),
+  };
+}
+
+/**
+ * The fast step of a conv (or, `transposed`, a transposed conv) with bias and activation:
+ * forward, then the gradient before the activation, the bias's (a column sum), the filter's
+ * (the compiler's pick) and the input's (the other conv direction).
+ */
+export function convStep(ctx: BuildContext, p: ConvParams, transposed: boolean, outShape?: readonly [number, number, number]) {
+  const { tf, fast } = ctx;
+  if (!fast || !fast.ops.supports(p.activation) || (p.padding !== 'same' && p.padding !== 'valid')) return undefined;
+  const act = p.activation;
+  const pad = p.padding as 'same' | 'valid';
+  const { ops } = fast;
+  return (x: tfjs.Tensor4D, kernel: tfjs.Tensor4D, bias: tfjs.Tensor | null): StepPart => {
+    // A conv, bias and activation are one kernel in tfjs (FusedConv2D) except with tanh.
+    const y =
+      !transposed && act !== 'tanh'
+        ? tf.fused.conv2d({ x, filter: kernel, strides: p.strides, pad, bias: bias ?? undefined, activation: act })
+        : (ops.biasActivation(transposed ? tf.conv2dTranspose(x, kernel, [x.shape[0], ...outShape!], p.strides, pad) : tf.conv2d(x, kernel, p.strides, pad), bias, act) as tfjs.Tensor4D);
+    return {
+      outputs: { output: y },
+      backward: (grads, wanted) => {
+        const dy = grads.output;
+        if (!dy) return noGrads();
+        const d = ops.activationGrad(dy, y, act) as tfjs.Tensor4D;
+        const dKernel = transposed ? fast.convFilterGradient(d, x, kernel.shape, p.strides, pad) : fast.convFilterGradient(x, d, kernel.shape, p.strides, pad);
+        const dx = !wanted.has('input') ? undefined : transposed ? tf.conv2d(d, kernel, p.strides, pad) : tf.conv2dTranspose(d, kernel, x.shape, p.strides, pad);
+        return { inputs: { input: [dx] }, weights: bias ? [dKernel, ops.columnSum(d)] : [dKernel] };
+      },
+    };
   };
 }
 
@@ -135,11 +174,12 @@ export const conv2dNode = defineNode<ConvParams>({
     return { ok: true, outputs: { output: [oh, ow, p.filters] } };
   },
   paramCount: convParamCount,
-  build({ tf, inputShapes, kernelInitializer }, p) {
+  build(ctx, p) {
+    const { tf, inputShapes, kernelInitializer } = ctx;
     const layer = tf.layers.conv2d({ filters: p.filters, kernelSize: p.kernelSize, strides: p.strides, padding: p.padding as 'same', useBias: p.useBias, kernelInitializer: kernelInitializer() });
     // tfjs-layers runs a linear conv as one fused op whose gradient bypasses the registered
     // (fast) filter gradient and has no kernel on wasm; the plain op always goes through it.
-    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => tf.conv2d(x, kernel, p.strides, p.padding as 'same'));
+    return convLayer(tf, layer, inputShapes.input, p.activation, (x, kernel) => tf.conv2d(x, kernel, p.strides, p.padding as 'same'), convStep(ctx, p, false));
   },
   toTorch(node) {
     const p = node.params as ConvParams;

@@ -6,6 +6,7 @@ import type { Params, ParamValue, Shape } from '../src/graph/document';
 import { describeValue } from '../src/graph/describe';
 import type { ExportNode, KerasExport, TorchExport } from '../src/export/contract';
 import type { Program } from '../src/compile/compile';
+import type { FusedOps } from '../src/compile/fused-ops';
 import type { ImageSet } from '../src/train/data';
 import type { Plot } from '../src/train/plot-types';
 
@@ -172,7 +173,31 @@ export interface BuildContext {
     strides: number,
     pad: 'same' | 'valid',
   ) => tfjs.Tensor4D;
+  /** The fast training step's fused ops (and the conv gradients the compiler picked); absent: no fast step. */
+  fast?: FastContext;
 }
+
+export interface FastContext {
+  ops: FusedOps;
+  /** A conv's filter gradient: tfjs's kernel or the dilated-conv form, as the compiler picked for the backend. */
+  convFilterGradient(x: tfjs.Tensor4D, dy: tfjs.Tensor4D, filterShape: [number, number, number, number], strides: number, pad: 'same' | 'valid'): tfjs.Tensor4D;
+}
+
+/**
+ * A node's part in the fast training step: its forward outputs, and how to go back. `backward`
+ * gets the gradient of the loss for each output that has one, and the input ports whose gradient
+ * is wanted; it returns those (one per wire) and its weights' gradients in `weights()` order.
+ */
+export interface StepPart {
+  outputs: Record<string, Tensor>;
+  backward(grads: Record<string, Tensor | undefined>, wanted: ReadonlySet<string>): StepGrads;
+}
+export interface StepGrads {
+  inputs: Record<string, (Tensor | undefined)[]>;
+  weights: Tensor[];
+}
+/** No gradient reached this node. */
+export const noGrads = (): StepGrads => ({ inputs: {}, weights: [] });
 
 export interface ApplyContext {
   /**
@@ -195,6 +220,8 @@ export interface BuiltNode {
    * moving_variance): saved, loaded and restored on a NaN rollback like the weights.
    */
   state?(): NamedVariable[];
+  /** Forward with a hand-written backward, for the fast training step (training mode). */
+  step?(inputs: Record<string, Tensor[]>): StepPart;
   dispose?(): void;
 }
 

@@ -1,4 +1,5 @@
-import { activationParam, defineNode, describeShape, layerNode, py, useBiasParam } from './define';
+import type * as tfjs from '@tensorflow/tfjs';
+import { activationParam, defineNode, describeShape, layerNode, py, useBiasParam, type BuiltNode, type StepPart, type Tensor, noGrads } from './define';
 import { kerasActivation, layerConfig, torchActivation } from '../src/export/ops';
 
 export interface DenseParams {
@@ -36,9 +37,32 @@ export const denseNode = defineNode<DenseParams>({
     return { ok: true, outputs: { output: [p.units] } };
   },
   paramCount: (inputs, p) => (inputs.input?.[0] ?? 0) * p.units + (p.useBias ? p.units : 0),
-  build({ tf, inputShapes, kernelInitializer }, p) {
+  build({ tf, inputShapes, kernelInitializer, fast }, p) {
     const layer = tf.layers.dense({ units: p.units, activation: p.activation as 'relu', useBias: p.useBias, kernelInitializer: kernelInitializer() });
-    return layerNode(layer, inputShapes.input);
+    const node: BuiltNode = layerNode(layer, inputShapes.input);
+    if (!fast || !fast.ops.supports(p.activation)) return node;
+    const act = p.activation;
+    const [kernel, bias] = node.weights().map((w) => w.variable as tfjs.Tensor);
+    // tfjs's fused matMul has no tanh: then a matMul and the fused bias + activation.
+    const forward = (x: tfjs.Tensor2D) =>
+      act === 'tanh' ? (fast.ops.biasActivation(tf.matMul(x, kernel as tfjs.Tensor2D), bias ?? null, act) as tfjs.Tensor2D) : fast.ops.dense(x, kernel as tfjs.Tensor2D, bias ?? null, act);
+    return {
+      ...node,
+      step: (inputs: Record<string, Tensor[]>): StepPart => {
+        const x = inputs.input[0] as tfjs.Tensor2D;
+        const y = forward(x);
+        return {
+          outputs: { output: y },
+          backward: (grads, wanted) => {
+            if (!grads.output) return noGrads();
+            const d = fast.ops.activationGrad(grads.output, y, act) as tfjs.Tensor2D;
+            const dKernel = tf.matMul(x, d, true, false);
+            const dx = wanted.has('input') ? tf.matMul(d, kernel as tfjs.Tensor2D, false, true) : undefined;
+            return { inputs: { input: [dx] }, weights: bias ? [dKernel, fast.ops.columnSum(d)] : [dKernel] };
+          },
+        };
+      },
+    };
   },
   toTorch(node) {
     const p = node.params as DenseParams;

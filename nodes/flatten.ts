@@ -1,6 +1,7 @@
 import { defineNode, noWeights, product } from './define';
 import { isImage } from '../src/export/contract';
 import { layerConfig } from '../src/export/ops';
+import { reshapeStep } from './reshape';
 
 export const flattenNode = defineNode<Record<string, never>>({
   type: 'flatten',
@@ -22,7 +23,7 @@ export const flattenNode = defineNode<Record<string, never>>({
   paramCount: () => 0,
   build: ({ tf, inputShapes }) => {
     const n = product(inputShapes.input);
-    return { apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, n]) }), weights: noWeights };
+    return { apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, n]) }), weights: noWeights, step: (inp) => reshapeStep(tf, inp.input[0], [-1, n]) };
   },
   // Keras flattens (h, w, c) with channels last; PyTorch holds images channels first, so move them back first.
   toTorch: (node) =>

@@ -1,4 +1,4 @@
-import { defineNode, noWeights } from './define';
+import { defineNode, noWeights, type StepPart, type Tensor, noGrads } from './define';
 import { sameLatent } from './sampling';
 import type { Shape } from '../src/graph/document';
 
@@ -66,7 +66,26 @@ export const klNode = defineNode<KlParams>({
     return sameLatent('KL divergence', inputs.mean, inputs.logVar) ?? { ok: true, outputs: { loss: [] } };
   },
   paramCount: () => 0,
-  build: ({ tf }, p) => ({
+  build: ({ tf, fast }, p) => ({
+    ...(fast
+      ? {
+          // −½·mean(...) as scale·Σ(...): one reduction kernel forward, one kernel (both gradients) back.
+          step(inp: Record<string, Tensor[]>): StepPart {
+            const mu = inp.mean[0];
+            const logVar = inp.logVar[0];
+            const n = p.reduction === 'mean' ? mu.size : mu.shape[0];
+            const scale = -0.5 / n;
+            return {
+              outputs: { loss: fast.ops.klLoss(mu, logVar, scale) },
+              backward: (grads) => {
+                if (!grads.loss) return noGrads();
+                const [dMu, dLogVar] = fast.ops.klGrad(mu, logVar, grads.loss, -2 * scale);
+                return { inputs: { mean: [dMu], logVar: [dLogVar] }, weights: [] };
+              },
+            };
+          },
+        }
+      : {}),
     apply(inp) {
       const mu = inp.mean[0];
       const logVar = inp.logVar[0];

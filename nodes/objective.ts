@@ -19,7 +19,12 @@ export const objectiveNode = defineNode<Record<string, never>>({
     return { ok: true, outputs: {} };
   },
   paramCount: () => 0,
-  build: ({ tf }) => ({ apply: (inp) => ({ total: tf.addN(inp.losses) }), weights: noWeights }),
+  build: ({ tf }) => ({
+    apply: (inp) => ({ total: tf.addN(inp.losses) }),
+    weights: noWeights,
+    // Each loss's gradient is the total's.
+    step: (inp) => ({ outputs: { total: tf.addN(inp.losses) }, backward: (grads) => ({ inputs: { losses: inp.losses.map(() => grads.total) }, weights: [] }) }),
+  }),
   toTorch: (node) => ({ outputs: { total: node.inputs.losses.join(' + ') } }),
   toKeras: (node) => ({ outputs: { total: node.inputs.losses.join(' + ') } }),
 });

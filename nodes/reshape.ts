@@ -1,7 +1,15 @@
-import { defineNode, describeShape, noWeights, product, py } from './define';
+import { defineNode, describeShape, noWeights, product, py, type StepPart, type Tensor, type Tf } from './define';
 import type { Shape } from '../src/graph/document';
 import { isImage, pyTuple } from '../src/export/contract';
 import { layerConfig } from '../src/export/ops';
+
+/** Reshape's part in the fast step: the gradient is reshaped back. */
+export function reshapeStep(tf: Tf, x: Tensor, shape: number[]): StepPart {
+  return {
+    outputs: { output: tf.reshape(x, shape) },
+    backward: (grads, wanted) => ({ inputs: { input: [grads.output && wanted.has('input') ? tf.reshape(grads.output, x.shape) : undefined] }, weights: [] }),
+  };
+}
 
 export interface ReshapeParams {
   [k: string]: number[];
@@ -60,7 +68,11 @@ export const reshapeNode = defineNode<ReshapeParams>({
     // The −1 is resolved here, once: the batch dimension is tf.reshape's one −1.
     const target = resolveTarget(inputShapes.input, p.targetShape);
     if (typeof target === 'string') throw new Error(target);
-    return { apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, ...target]) }), weights: noWeights };
+    return {
+      apply: (inp) => ({ output: tf.reshape(inp.input[0], [-1, ...target]) }),
+      weights: noWeights,
+      step: (inp) => reshapeStep(tf, inp.input[0], [-1, ...target]),
+    };
   },
   // Keras reshapes in channels-last order; PyTorch holds images channels first, so convert on the way in and out.
   toTorch(node) {

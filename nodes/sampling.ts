@@ -1,4 +1,4 @@
-import { defineNode, describeShape, noWeights, type InferResult } from './define';
+import { defineNode, describeShape, noWeights, type InferResult, noGrads } from './define';
 
 const TORCH_SAMPLING = `class Sampling(nn.Module):
     """z = μ + exp(½·log σ²)·ε, ε ~ N(0, I): the reparameterisation trick. Returns μ when not training."""
@@ -70,7 +70,25 @@ export const samplingNode = defineNode<Record<string, never>>({
     return sameLatent('Sampling', inputs.mean, inputs.logVar) ?? { ok: true, outputs: { z: [...inputs.mean] } };
   },
   paramCount: () => 0,
-  build: ({ tf, nextSeed }) => ({
+  build: ({ tf, fast, nextSeed }) => ({
+    ...(fast
+      ? {
+          // ε is drawn as in apply (same generator, same order), then one fused kernel each way.
+          step(inp) {
+            const [mu] = inp.mean;
+            const [logVar] = inp.logVar;
+            const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed());
+            return {
+              outputs: { z: fast.ops.sampling(mu, logVar, eps) },
+              backward: (grads, wanted) => {
+                const dz = grads.z;
+                if (!dz) return noGrads();
+                return { inputs: { mean: [wanted.has('mean') ? dz : undefined], logVar: [wanted.has('logVar') ? fast.ops.samplingGrad(dz, logVar, eps) : undefined] }, weights: [] };
+              },
+            };
+          },
+        }
+      : {}),
     apply(inp, ctx) {
       const [mean] = inp.mean;
       if (!ctx.training) return { z: tf.clone(mean) };

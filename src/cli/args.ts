@@ -7,7 +7,7 @@ import type { GraphDocument } from '../graph/document';
 
 export const USAGE = `Usage:
   npm run cli -- summary <graph.json> [--json] [--data PATH]
-  npm run cli -- train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm] [--threads N] [--out DIR] [--data PATH]
+  npm run cli -- train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm|webgpu] [--threads N] [--out DIR] [--data PATH] [--from MODEL_DIR]
   npm run cli -- export <graph.json> --to pytorch|keras|tfjs-layers [--out FILE|DIR] [--weights DIR]
   --data PATH: your own images instead of the graph's dataset: a folder of class sub-folders with PNGs,
   a zip of one, a folder of IDX files, or an IDX images file with its labels file beside it.`;

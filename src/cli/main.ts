@@ -1,6 +1,6 @@
 // The Wirelab command line: the same core as the app, in Node.
 //   summary <graph.json> [--json]
-//   train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm] [--threads N] [--out DIR] [--from MODEL_DIR]
+//   train <graph.json> [--epochs N] [--limit N] [--batch-size N] [--seed N] [--backend cpu|wasm|webgpu] [--threads N] [--out DIR] [--from MODEL_DIR]
 //   export <graph.json> --to pytorch|keras|tfjs-layers [--out FILE|DIR] [--weights DIR]
 // Exit codes: 0 done; 1 invalid graph or data (one line per diagnostic); 2 bad usage.
 import { analyze } from '../graph/analyze';

@@ -9,13 +9,16 @@ import { oneLine, quoted, safeText } from '../graph/describe';
 import { backendMemoryLimit } from '../graph/memory';
 import { fastestNodeBackend, useNodeBackend } from '../compile/backend-node';
 import { loadWeights, savedOptimizerState, saveWeights, type SavedModel } from '../compile/weights';
+import { registerFastConvGradients } from '../compile/conv-gradient';
+import { describeNodeAdapter, useNodeWebGpu } from '../compile/webgpu-node';
 import { TRAINING_LIMITS, type GraphDocument } from '../graph/document';
 import { imageTensor, take, type Dataset } from '../train/data';
 import { loadDatasetFromDisk } from '../train/data-node';
 import type { LatentMetrics } from '../train/plot-types';
 import { evaluate } from '../train/evaluate';
 import { computePlots } from '../train/plots';
-import { createOptimizer, train, type EpochReport, type StepReport } from '../train/train';
+import { createStepOptimizer, train, type EpochReport, type StepReport } from '../train/train';
+import type { StepOptimizer } from '../train/fast-optimizer';
 import { startDataParallel } from '../train/parallel';
 import { CliError, intFlag } from './args';
 import { plotPng } from './plot-canvas';
@@ -30,12 +33,21 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     limit: intFlag(flags, 'limit', 1, TRAINING_LIMITS.limit.max) ?? doc.training.limit,
   };
   const backendFlag = flags.get('backend');
-  if (backendFlag !== undefined && backendFlag !== 'cpu' && backendFlag !== 'wasm') throw new CliError(`--backend must be cpu or wasm, got ${String(backendFlag)}.`, 2);
-  const threads = intFlag(flags, 'threads', 1, 256) ?? os.availableParallelism();
+  if (backendFlag !== undefined && backendFlag !== 'cpu' && backendFlag !== 'wasm' && backendFlag !== 'webgpu')
+    throw new CliError(`--backend must be cpu, wasm or webgpu, got ${String(backendFlag)}.`, 2);
+  // Worker threads share the CPU's cores; on a GPU one thread feeds the device.
+  const threads = backendFlag === 'webgpu' ? 1 : (intFlag(flags, 'threads', 1, 256) ?? os.availableParallelism());
   const out = typeof flags.get('out') === 'string' ? (flags.get('out') as string) : path.join('runs', new Date().toISOString().replace(/[:.]/g, '-'));
 
   let backend: string;
-  if (backendFlag) backend = await useNodeBackend(tf, backendFlag);
+  if (backendFlag === 'webgpu') {
+    try {
+      backend = `webgpu (${describeNodeAdapter(await useNodeWebGpu(tf))})`;
+    } catch (e) {
+      throw new CliError((e as Error).message, 1);
+    }
+    registerFastConvGradients(tf);
+  } else if (backendFlag) backend = await useNodeBackend(tf, backendFlag);
   else {
     const fastest = await fastestNodeBackend(tf);
     backend = fastest.backend;
@@ -43,12 +55,13 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
   }
 
   // Too big to train is said now, naming the nodes, before compile allocates a single weight.
-  const tooBig = tooBigToTrain(doc, settings, backendMemoryLimit(backend, { machineBytes: os.totalmem() }));
+  const tooBig = tooBigToTrain(doc, settings, backendMemoryLimit(tf.getBackend(), { machineBytes: os.totalmem() }));
   if (tooBig) throw new CliError(tooBig, 1);
 
   const program = compile(doc, tf, { seed: settings.seed });
   // The optimizer is ours, so its state (RMSprop's and Adam's accumulators) is saved with the weights.
-  const optimizer = createOptimizer(tf, settings.optimizer, settings.learningRate);
+  // On webgpu the fast step's optimizer (fused kernels); elsewhere tfjs's own.
+  const optimizer = createStepOptimizer(tf, program, settings.optimizer, settings.learningRate, threads > 1 ? 'reference' : undefined);
   const from = flags.get('from');
   if (typeof from === 'string') await continueFrom(from, program, optimizer, settings.optimizer);
   let data: Dataset;
@@ -78,6 +91,8 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
     step: parallel?.step,
     optimizer,
     onStep: progress.step,
+    // On a GPU, reading the losses waits for the device: read every 4 steps, as the app does.
+    readEvery: backendFlag === 'webgpu' ? 4 : 1,
     onEpoch: async (e) => {
       epochs.push(e);
       // The latent metrics on a subset (5,000 training and 1,000 test images' μ): about a second.
@@ -118,7 +133,7 @@ export async function trainCommand(doc: GraphDocument, flags: Map<string, string
 }
 
 /** `--from DIR`: a model/ folder (this CLI's, or the app's download): its weights, and the optimizer's state when it has it. */
-async function continueFrom(dir: string, program: ReturnType<typeof compile>, optimizer: ReturnType<typeof createOptimizer>, optimizerName: string): Promise<void> {
+async function continueFrom(dir: string, program: ReturnType<typeof compile>, optimizer: StepOptimizer, optimizerName: string): Promise<void> {
   let saved: SavedModel;
   try {
     const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8')) as SavedModel['json'];

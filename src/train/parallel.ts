@@ -136,7 +136,7 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
     msPerImage[k] = Number.isNaN(msPerImage[k]) ? ms / count : 0.7 * msPerImage[k] + 0.3 * (ms / count);
   };
 
-  const step = async ({ image, label }: Batch, optimizer: tfjs.Optimizer): Promise<tfjs.Tensor> => {
+  const step: DataParallel['step'] = async ({ image, label }, optimizer) => {
     const t0 = performance.now();
     const [n, ...shape] = image.shape;
     const perImage = image.size / n;
@@ -165,7 +165,7 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
       const shards = await Promise.all(remote);
       const t3 = performance.now();
       const { losses, grads } = combineShards(tf, program, { count: sizes[0], result: local }, shards);
-      optimizer.applyGradients(grads);
+      optimizer.applyGradients(program.variables.map((v) => grads[v.name]));
       tf.dispose(Object.values(grads));
       const t4 = performance.now();
       Object.assign(stats, { steps: stats.steps + 1, sendMs: stats.sendMs + t1 - t0, computeMs: stats.computeMs + t2 - t1, waitMs: stats.waitMs + t3 - t2, updateMs: stats.updateMs + t4 - t3, sizes });

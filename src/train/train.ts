@@ -4,8 +4,10 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
 import type { Batch, Program } from '../compile/compile';
-import type { OptimizerName, TrainingSettings } from '../graph/document';
+import type { TrainingSettings } from '../graph/document';
 import { imageTensor, labelTensor, seededRandom, shuffled, type ImageSet } from './data';
+import type { StepOptimizer } from './fast-optimizer';
+import { createStepOptimizer, createTrainingStep, defaultStepKind, type StepKind } from './step';
 
 export type Losses = Record<string, number>;
 
@@ -57,12 +59,14 @@ export interface TrainOptions {
    * Replaces the step done here: applies one update for the batch with this optimizer and returns
    * [total, ...terms, ...metrics] as one tensor (data-parallel training over worker threads: src/train/parallel.ts).
    */
-  step?: (batch: Batch, optimizer: tfjs.Optimizer) => Promise<tfjs.Tensor>;
+  step?: (batch: Batch, optimizer: StepOptimizer) => Promise<tfjs.Tensor>;
+  /** 'fast' (fused kernels, the graph's own backward) or tfjs's generic 'reference' step; default: fast on webgpu. */
+  stepKind?: StepKind;
   /**
-   * The optimizer to step with, owned by the caller (who may have restored its state with
-   * setWeights() and saves it with getWeights()); by default one is made from the settings.
+   * The optimizer to step with (createStepOptimizer), owned by the caller, who may have restored its
+   * state with setWeights() and saves it with getWeights(); by default one is made from the settings.
    */
-  optimizer?: tfjs.Optimizer;
+  optimizer?: StepOptimizer;
 }
 
 export interface TrainRun {
@@ -75,22 +79,7 @@ export interface TrainRun {
   setLearningRate(lr: number): void;
 }
 
-/** Keras's defaults: RMSprop rho 0.9, ε 1e-7; Adam β₁ 0.9, β₂ 0.999, ε 1e-7. */
-export function createOptimizer(tf: Tf, name: OptimizerName, lr: number): tfjs.Optimizer {
-  switch (name) {
-    case 'rmsprop':
-      return tf.train.rmsprop(lr, 0.9, 0, 1e-7);
-    case 'adam':
-      return tf.train.adam(lr, 0.9, 0.999, 1e-7);
-    case 'sgd':
-      return tf.train.sgd(lr);
-  }
-}
-
-// tfjs optimizers read their learning rate at every step, but keep the field protected.
-const setOptimizerLearningRate = (opt: tfjs.Optimizer, lr: number) => {
-  (opt as unknown as { learningRate: number }).learningRate = lr;
-};
+export { createOptimizer, createStepOptimizer } from './step';
 
 /**
  * Lets queued events (pause, stop, a new β) run between steps: reading a tensor can resolve as a
@@ -113,7 +102,9 @@ export function train(options: TrainOptions): TrainRun {
   let pendingLr: number | null = null;
 
   const done = (async (): Promise<TrainResult> => {
-    const optimizer = options.optimizer ?? createOptimizer(tf, settings.optimizer, settings.learningRate);
+    const kind = options.stepKind ?? defaultStepKind(tf);
+    const optimizer = options.optimizer ?? createStepOptimizer(tf, program, settings.optimizer, settings.learningRate, kind);
+    const trainingStep = options.step ? null : createTrainingStep(tf, program, settings.optimizer, settings.learningRate, kind, optimizer);
     const vars = program.variables;
     // The weights and the non-trainable state (moving averages) at the last step whose loss was read
     // and found finite; restored if a loss goes NaN.
@@ -193,23 +184,11 @@ export function train(options: TrainOptions): TrainRun {
           if (paused) await new Promise<void>((r) => (wake = r));
           if (stopped) return { status: 'stopped', steps: step, epochs: epochsDone, last };
           if (pendingLr !== null) {
-            setOptimizerLearningRate(optimizer, pendingLr);
+            optimizer.setLearningRate(pendingLr);
             pendingLr = null;
           }
           const batch = next!;
-          const values = options.step ? await options.step(batch, optimizer) : tf.tidy(() => {
-            let stacked: tfjs.Tensor | null = null;
-            optimizer.minimize(
-              () => {
-                const { total, terms, metrics } = program.losses(batch);
-                stacked = tf.keep(tf.stack([total, ...terms, ...metrics]));
-                return total;
-              },
-              false,
-              vars,
-            );
-            return stacked!;
-          });
+          const values = options.step ? await options.step(batch, optimizer) : trainingStep!.run(batch.image, batch.label);
           batch.image.dispose();
           batch.label.dispose();
           // The next batch goes up while the device still works on this one.
@@ -238,6 +217,7 @@ export function train(options: TrainOptions): TrainRun {
       next?.label.dispose();
       pending.forEach((p) => p.values.dispose());
       good.forEach((g) => g.dispose());
+      trainingStep?.dispose();
       if (!options.optimizer) optimizer.dispose();
     }
   })();

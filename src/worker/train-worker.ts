@@ -19,7 +19,8 @@ import { nodesWithRole } from '../../nodes/roles';
 import { resolveParams } from '../graph/analyze';
 import type { Plot } from '../train/plot-types';
 import { computePlots } from '../train/plots';
-import { createOptimizer, train, type Losses, type StepReport, type TrainRun } from '../train/train';
+import { createStepOptimizer, train, type Losses, type StepReport, type TrainRun } from '../train/train';
+import type { StepOptimizer } from '../train/fast-optimizer';
 import { selectBackend, webgpuDevice } from './backend';
 import { PlotSchedule, type PlotReason } from './plot-schedule';
 import { readToWorker, type BackendInfo, type BackendName, type BackendRequest, type Marker, type MemoryInfo, type ModelFiles, type Report, type RunSettings, type SavedProgress, type ToWorker } from './protocol';
@@ -64,7 +65,7 @@ interface Session {
   /** The chart's markers (β, learning rate), saved with the weights. */
   markers?: Marker[];
   /** The run's optimizer: its state is saved with the weights. */
-  optimizer?: { name: string; state: tf.Optimizer } | null;
+  optimizer?: { name: string; state: StepOptimizer } | null;
 }
 let session: Session | null = null;
 
@@ -207,7 +208,7 @@ async function startRun(msg: Extract<ToWorker, { type: 'start' }>, exclude: Back
     data,
     persist: msg.persist !== false,
     markers: msg.markers ?? [],
-    optimizer: { name: msg.settings.optimizer, state: createOptimizer(tf, msg.settings.optimizer, msg.settings.learningRate) },
+    optimizer: { name: msg.settings.optimizer, state: createStepOptimizer(tf, program, msg.settings.optimizer, msg.settings.learningRate) },
   };
   session = s;
 
@@ -464,7 +465,7 @@ async function importModel(msg: Extract<ToWorker, { type: 'import' }>): Promise<
     if (!saved.json || !Array.isArray(saved.json.weightsManifest)) throw new Error('model.json has no weightsManifest: it is not a tfjs weights file.');
     loadWeights(tf, program, saved);
     // Check the optimizer's state too: what is stored is what the next Train continues from.
-    const optimizer = createOptimizer(tf, msg.doc.training.optimizer, msg.doc.training.learningRate);
+    const optimizer = createStepOptimizer(tf, program, msg.doc.training.optimizer, msg.doc.training.learningRate);
     const { state } = savedOptimizerState(tf, program, saved, msg.doc.training.optimizer);
     if (state) {
       await optimizer.setWeights(state);

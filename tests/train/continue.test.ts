@@ -6,7 +6,7 @@ import { loadWeights, saveWeights, savedOptimizerState, type SavedModel } from '
 import type { OptimizerName } from '../../src/graph/document';
 import { take, type ImageSet } from '../../src/train/data';
 import { loadDatasetFromDisk } from '../../src/train/data-node';
-import { createOptimizer, train } from '../../src/train/train';
+import { createStepOptimizer, train } from '../../src/train/train';
 import { preset, tf, wasmBackend } from '../helpers';
 
 let images: ImageSet;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 async function run(saved: SavedModel | null, optimizerName: OptimizerName, steps: number, withState = true) {
   const settings = { optimizer: optimizerName, learningRate: 0.002, batchSize: 32, epochs: steps, seed: 5 };
   const program = compile(preset('autoencoder'), tf);
-  const optimizer = createOptimizer(tf, optimizerName, settings.learningRate);
+  const optimizer = createStepOptimizer(tf, program, optimizerName, settings.learningRate);
   if (saved) {
     loadWeights(tf, program, saved);
     if (withState) {

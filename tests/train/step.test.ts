@@ -1,0 +1,90 @@
+// The fast training step equals tfjs's reference step, and dispatches few kernels (cpu backend:
+// deterministic and available everywhere; tests/train/step-webgpu.test.ts runs the same on Dawn).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../src/compile/compile';
+import { useNodeBackend } from '../../src/compile/backend-node';
+import { toFloats, type Dataset } from '../../src/train/data';
+import { loadDatasetFromDisk } from '../../src/train/data-node';
+import { countKernels } from '../../src/train/kernel-count';
+import { createTrainingStep } from '../../src/train/step';
+import { compareSteps } from '../../src/train/step-equality';
+import { FastOptimizer } from '../../src/train/fast-optimizer';
+import { preset, tf } from '../helpers';
+
+let data: Dataset;
+beforeAll(async () => {
+  await useNodeBackend(tf, 'cpu');
+  data = await loadDatasetFromDisk('fashion-mnist');
+});
+
+const batches = (count: number, size: number) =>
+  Array.from({ length: count }, (_, b) => toFloats(data.train, Array.from({ length: size }, (_, i) => b * size + i)));
+
+describe('fast training step (cpu)', () => {
+  for (const optimizer of ['rmsprop', 'adam', 'sgd'] as const) {
+    it(`${optimizer}: the weights after 10 steps equal the reference step's within 1e-5 relative`, async () => {
+      const r = await compareSteps(tf, preset('beta-vae'), batches(10, 2), [28, 28, 1], optimizer);
+      expect(r.worstRelative, `worst: ${r.worstVariable} (element by element: ${r.worstElementwise})`).toBeLessThan(1e-5);
+      expect(r.lastLoss.fast).toBeCloseTo(r.lastLoss.reference, 2);
+    }, 900_000);
+  }
+
+  it('dispatches at most 120 kernels per step of the β-VAE preset (reference: over 500)', async () => {
+    const program = compile(preset('beta-vae'), tf);
+    const image = tf.tensor4d(batches(1, 8)[0], [8, 28, 28, 1]);
+    const count = async (kind: 'fast' | 'reference') => {
+      const step = createTrainingStep(tf, program, 'rmsprop', 0.001, kind);
+      step.run(image).dispose(); // the optimizer's slots are made on the first step
+      const c = await countKernels(tf, () => step.run(image).dispose());
+      step.dispose();
+      return c;
+    };
+    const reference = await count('reference');
+    const fast = await count('fast');
+    console.log(`kernels per step: reference ${reference.total}, fast ${fast.total} (${fast.dispatching} doing work)`, JSON.stringify(fast.byName));
+    expect(reference.total).toBeGreaterThan(500);
+    expect(fast.total).toBeLessThanOrEqual(120);
+    image.dispose();
+    program.dispose();
+  }, 900_000);
+
+  it('takes a live learning-rate change at the next step (learning rate 0: the weights stay)', async () => {
+    const program = compile(preset('beta-vae'), tf);
+    const image = tf.tensor4d(batches(1, 2)[0], [2, 28, 28, 1]);
+    const step = createTrainingStep(tf, program, 'adam', 0.001, 'fast');
+    step.run(image).dispose();
+    step.optimizer.setLearningRate(0);
+    const before = await program.variables[0].data();
+    step.run(image).dispose();
+    expect(Array.from(await program.variables[0].data())).toEqual(Array.from(before));
+    step.optimizer.setLearningRate(0.01);
+    step.run(image).dispose();
+    expect(Array.from(await program.variables[0].data())).not.toEqual(Array.from(before));
+    step.dispose();
+    image.dispose();
+    program.dispose();
+  }, 900_000);
+
+  it('saves and loads its state under tfjs’s names, so tfjs’s optimizer state loads into it and back', async () => {
+    for (const name of ['rmsprop', 'adam'] as const) {
+      const program = compile(preset('beta-vae'), tf);
+      const image = tf.tensor4d(batches(1, 8)[0], [8, 28, 28, 1]);
+      const reference = createTrainingStep(tf, program, name, 0.001, 'reference');
+      reference.run(image).dispose();
+      reference.run(image).dispose();
+      const saved = await reference.optimizer.getWeights();
+      const fast = new FastOptimizer(tf, name, 0.001, program.variables);
+      await fast.setWeights(saved);
+      const back = await fast.getWeights();
+      expect(back.map((w) => w.name)).toEqual(saved.map((w) => w.name));
+      for (let i = 0; i < saved.length; i++) {
+        if (saved[i].name.endsWith('/momentum')) continue; // tfjs keeps the last step there; with momentum 0 it is never read
+        expect(Array.from(await back[i].tensor.data())).toEqual(Array.from(await saved[i].tensor.data()));
+      }
+      fast.dispose();
+      reference.dispose();
+      image.dispose();
+      program.dispose();
+    }
+  }, 900_000);
+});
