@@ -93,27 +93,35 @@ export function createTrainingStep(tf: Tf, program: Program, optimizer: Optimize
   const vars = program.variables;
   const opt = owned ?? createStepOptimizer(tf, program, optimizer, lr, kind);
   const one = tf.keep(tf.scalar(1));
-  /** Losses and gradients: on the fast step the graph's own backward where every node has one, else tfjs's tape. */
-  const gradients = (image: tfjs.Tensor4D, label?: tfjs.Tensor1D) => {
+  /** [total, ...terms, ...metrics] and the gradients: on the fast step the graph's own backward where every node has one, else tfjs's tape. */
+  const gradients = (image: tfjs.Tensor4D, label?: tfjs.Tensor1D): { losses: tfjs.Tensor1D; grads: tfjs.Tensor[] } => {
     const own = kind === 'fast' ? program.fastGradients({ image, label }, one) : null;
-    if (own) return { ...own, metrics: [] as tfjs.Scalar[] };
-    let losses: { total: tfjs.Scalar; terms: tfjs.Scalar[]; metrics: tfjs.Scalar[] } | null = null;
-    const { grads } = tf.variableGrads(() => {
-      losses = program.losses({ image, label });
-      return losses.total;
+    if (own) return { losses: tf.stack([own.total, ...own.terms]) as tfjs.Tensor1D, grads: own.grads };
+    let losses: tfjs.Tensor1D | null = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const { total, terms, metrics } = program.losses({ image, label });
+      // Kept: variableGrads disposes everything else made in here.
+      losses = tf.keep(tf.stack([total, ...terms, ...metrics]) as tfjs.Tensor1D);
+      return total;
     }, vars);
-    return { ...losses!, grads: vars.map((v) => grads[v.name]) };
+    value.dispose();
+    return { losses: losses!, grads: vars.map((v) => grads[v.name]) };
   };
   return {
     kind,
     optimizer: opt,
     run: (image, label) =>
       tf.tidy(() => {
-        const { total, terms, metrics, grads } = gradients(image, label);
+        const { losses, grads } = gradients(image, label);
         opt.applyGradients(grads);
-        return tf.stack([total, ...terms, ...metrics]) as tfjs.Tensor1D;
+        return losses;
       }),
-    gradients: (image, label) => tf.tidy(() => gradients(image, label).grads[0]),
+    gradients: (image, label) =>
+      tf.tidy(() => {
+        const { losses, grads } = gradients(image, label);
+        losses.dispose();
+        return grads[0];
+      }),
     dispose: () => {
       if (!owned) opt.dispose();
       one.dispose();
