@@ -1,6 +1,7 @@
 // Helpers for browser tests of the canvas: waiting for text and counts, and wiring as a person would.
-import type { Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { openApp, type AppPage, type Server } from './harness';
 
 /** Wait until the element's text is exactly `text` (the UI updates asynchronously). */
 export async function expectText(page: Page, testid: string, text: string, timeout = 5000) {
@@ -117,4 +118,18 @@ export async function dragFromSocket(page: Page, socket: Locator, to: { x: numbe
 /** A node's socket, by port label. */
 export async function socket(page: Page, node: string, label: string, side: 'in' | 'out'): Promise<Locator> {
   return page.locator(`[data-node-id="${node}"] [data-testid="${side === 'in' ? 'input' : 'output'}-socket"]`).nth(await portIndex(page, node, label, side));
+}
+
+/** Runs a test on a fresh 1280×800 page of the app once the canvas has settled; any page error fails it. */
+export function canvasApp(env: { readonly browser: Browser; readonly server: Server }) {
+  return async (run: (app: AppPage) => Promise<void>): Promise<void> => {
+    const app = await openApp(env.browser, env.server);
+    try {
+      await settle(app.page, 500);
+      await run(app);
+      expect(app.errors).toEqual([]);
+    } finally {
+      await app.context.close();
+    }
+  };
 }

@@ -2,21 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectCount, expectText, nodeBoxes, nodes, overlaps, settle, titleSizes } from './canvas';
-import { openApp, ROOT, useAppServer, type AppPage } from './harness';
+import { canvasApp, expectCount, expectText, nodeBoxes, nodes, overlaps, settle, titleSizes } from './canvas';
+import { ROOT, useAppServer, type AppPage } from './harness';
 
 const env = useAppServer();
 
-async function withApp(run: (app: AppPage) => Promise<void>) {
-  const app = await openApp(env.browser, env.server);
-  try {
-    await settle(app.page, 500);
-    await run(app);
-    expect(app.errors).toEqual([]);
-  } finally {
-    await app.context.close();
-  }
-}
+const withApp = canvasApp(env);
 
 /** Node titles legible, the encoder and decoder framed, the minimap over no node. */
 async function expectReadable(app: AppPage) {

@@ -1,21 +1,12 @@
 // Keys and conventions (issue 12, item 8), at 1280×800 in Chromium.
 import { describe, expect, it } from 'vitest';
 import { SHORTCUTS } from '../../src/components/shortcuts';
-import { centre, expectCount, nodeBoxes, settle, titleSizes } from './canvas';
-import { openApp, useAppServer, type AppPage } from './harness';
+import { canvasApp, centre, expectCount, nodeBoxes, settle, titleSizes } from './canvas';
+import { useAppServer } from './harness';
 
 const env = useAppServer();
 
-async function withApp(run: (app: AppPage) => Promise<void>) {
-  const app = await openApp(env.browser, env.server);
-  try {
-    await settle(app.page, 500);
-    await run(app);
-    expect(app.errors).toEqual([]);
-  } finally {
-    await app.context.close();
-  }
-}
+const withApp = canvasApp(env);
 
 describe('keys', () => {
   it('Escape closes the canvas menu, also from its search box, and the node search', async () => {

@@ -1,21 +1,12 @@
 // Rewiring in one move (issue 12, item 3): each gesture works and undoes in one step.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { centre, dragFromSocket, expectCount, expectSomeText, expectText, nodes, settle, socket, wire, wireMidpoint } from './canvas';
-import { openApp, useAppServer, type AppPage } from './harness';
+import { canvasApp, centre, dragFromSocket, expectCount, expectSomeText, expectText, nodes, settle, socket, wire, wireMidpoint } from './canvas';
+import { useAppServer } from './harness';
 
 const env = useAppServer();
 
-async function withApp(run: (app: AppPage) => Promise<void>) {
-  const app = await openApp(env.browser, env.server);
-  try {
-    await settle(app.page, 500);
-    await run(app);
-    expect(app.errors).toEqual([]);
-  } finally {
-    await app.context.close();
-  }
-}
+const withApp = canvasApp(env);
 
 const wires = (page: Page) => page.locator('[data-testid="connection"]');
 const undo = async (page: Page) => {
