@@ -3,13 +3,18 @@
 // (SwiftShader, a software fallback adapter): correct but slow, so the batches here are tiny.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openApp, useAppServer, type AppPage } from './harness';
+import { launchBrowser, openApp, useAppServer, type AppPage } from './harness';
 
 const env = useAppServer();
 
-/** A fresh context (empty storage) with the app open on `?backend=`. */
+/**
+ * A fresh context (empty storage) with the app open on `?backend=`. WebGPU gets a browser of its
+ * own, closed afterwards: SwiftShader's queued work goes on in the shared GPU process after its page
+ * closes and starves the next test's page of frames (its Train click never saw a stable button).
+ */
 async function withTraining(backend: string, run: (app: AppPage) => Promise<void>) {
-  const app = await openApp(env.browser, env.server);
+  const own = backend === 'webgpu' ? await launchBrowser() : null;
+  const app = await openApp(own ?? env.browser, env.server);
   try {
     await app.page.goto(`${env.server.url}?backend=${backend}`);
     await app.page.waitForSelector('[data-testid="node"]');
@@ -18,6 +23,7 @@ async function withTraining(backend: string, run: (app: AppPage) => Promise<void
     expect(app.errors.filter((e) => !/webgpu|WebGPU|GPU stall|powerPreference/.test(e))).toEqual([]);
   } finally {
     await app.context.close();
+    await own?.close();
   }
 }
 
@@ -116,13 +122,23 @@ describe('training', () => {
       await page.getByTestId('train-resume').click();
       await waitFor(page, 'a step after resuming', async () => (await stepNow(page)) > at, 30_000);
 
-      // Nodes can be dragged while training runs (conv2: on screen in the first view).
-      const node = page.locator('[data-node-id="conv2"] .node-title').first();
-      const before = await node.boundingBox();
-      if (!before) throw new Error('no node box');
-      await page.mouse.move(before.x + 30, before.y + 10);
+      // Nodes can be dragged while training runs. The first view shows the encoder legibly and the
+      // scatter plot lies below the canvas's edge, so Tab walks to it (which brings it into view) first.
+      const scatter = page.locator('[data-node-id="scatter"]').first();
+      const nodeCount = await page.locator('[data-testid="node"]').count();
+      for (let i = 0; i <= nodeCount && !(await scatter.getAttribute('class'))?.split(' ').includes('selected'); i++) await page.keyboard.press('Tab');
+      const node = scatter.locator('.node-title');
+      const canvas = (await page.getByTestId('canvas').boundingBox())!;
+      const inCanvas = async () => {
+        const b = await node.boundingBox();
+        return !!b && b.x >= canvas.x && b.y >= canvas.y && b.x + b.width <= canvas.x + canvas.width && b.y + b.height <= canvas.y + canvas.height;
+      };
+      await waitFor(page, 'the scatter node in view', inCanvas, 10_000);
+      const before = (await node.boundingBox())!;
+      const [x, y] = [before.x + before.width / 2, before.y + before.height / 2];
+      await page.mouse.move(x, y);
       await page.mouse.down();
-      await page.mouse.move(before.x + 90, before.y + 50, { steps: 6 });
+      await page.mouse.move(x + 60, y + 40, { steps: 6 });
       await page.mouse.up();
       const after = await node.boundingBox();
       expect(after!.x - before.x).toBeGreaterThan(30);
