@@ -146,6 +146,8 @@ export const useGraphStore = defineStore('graph', () => {
    */
   function showShared(next: GraphDocument): boolean {
     if (!allowed(next)) return false;
+    // An edit still waiting to be saved is the user's own graph: save it now, not the link's later.
+    flushSave();
     past.value = [...past.value.slice(-(UNDO_LIMIT - 1)), doc.value];
     future.value = [];
     gesture = null;

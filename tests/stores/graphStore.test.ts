@@ -170,14 +170,18 @@ describe('graph store', () => {
   it('shows a graph from a link without saving over the autosaved one until an edit', () => {
     const g = useGraphStore();
     g.loadPreset('autoencoder');
+    // Autosave waits for edits to pause; flush it as leaving the page would.
+    g.flushSave();
     const mine = storage.getItem(AUTOSAVE_KEY);
     const shared = { ...g.doc, name: 'From a link' };
     expect(g.showShared(shared)).toBe(true);
     expect(g.doc.name).toBe('From a link');
     expect(g.fromLink).toBe(true);
+    g.flushSave();
     expect(storage.getItem(AUTOSAVE_KEY)).toBe(mine);
     g.rename('Kept');
     expect(g.fromLink).toBe(false);
+    g.flushSave();
     expect(saved().name).toBe('Kept');
     // Undo goes back through the link's graph to the user's own.
     g.undo();
