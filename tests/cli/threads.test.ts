@@ -27,6 +27,6 @@ describe('cli train --threads', () => {
   it('exits 2 on a thread count below 1', async () => {
     const r = await cli('train', 'presets/beta-vae.json', '--threads', '0');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--threads must be a whole number ≥ 1/);
+    expect(r.stderr).toMatch(/--threads must be a whole number from 1 to 256, got "0"/);
   }, 60_000);
 });
