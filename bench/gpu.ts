@@ -50,6 +50,8 @@ export interface GpuOptions {
   torchScript: string;
   /** Throughput rows on a fallback (software) adapter too: minutes a row. */
   forceThroughput?: boolean;
+  /** Batch sizes of the throughput rows (default 128 and 1024). */
+  batches?: number[];
 }
 
 const S = 'gpu';
@@ -102,10 +104,10 @@ export async function gpuFigures(o: GpuOptions): Promise<void> {
   const ours = new Map<number, number>();
   if (software && !o.forceThroughput) {
     const note = `adapter ${name} is a software driver; samples/s needs a real GPU (set WIRELAB_GPU_BENCH_FORCE=1 to run anyway)`;
-    for (const b of [128, 1024]) o.skipped.push({ section: S, name: `samples/s at batch ${b}`, note });
+    for (const b of o.batches ?? [128, 1024]) o.skipped.push({ section: S, name: `samples/s at batch ${b}`, note });
     o.skipped.push({ section: S, name: 'phases', note });
   } else {
-    for (const batch of [128, 1024]) {
+    for (const batch of o.batches ?? [128, 1024]) {
       for (const { label, kind, options } of CONFIGS) {
         const r = await throughput(o, batch, kind, options, floats(batch));
         const f = o.summarise(S, `webgpu samples/s, ${label}, batch ${batch}`, 'samples/s', r.rates, name);
@@ -174,7 +176,7 @@ function torchCuda(o: GpuOptions, ours: Map<number, number> | null): void {
     console.error('  PyTorch CUDA: skipped (no CUDA torch)');
     return;
   }
-  for (const batch of [128, 1024]) {
+  for (const batch of o.batches ?? [128, 1024]) {
     const out = execFileSync(python, [o.torchScript, String(batch), String(o.runs), '20', 'cuda'], { encoding: 'utf8' });
     const r = JSON.parse(out) as { samplesPerSecond: number[]; torch: string; device: string };
     const f = o.summarise(S, `PyTorch ${r.torch} CUDA eager, batch ${batch}`, 'samples/s', r.samplesPerSecond, r.device);

@@ -273,7 +273,7 @@ async function main() {
   if (wanted('leaks')) await leaks(data.train);
   if (wanted('gpu')) {
     console.error('7. GPU in Node (webgpu through Dawn) and PyTorch CUDA');
-    await gpuFigures({ doc: presetDoc('beta-vae'), images: data.train, summarise, skipped, runs: RUNS, torchScript: 'bench/torch_vae.py', forceThroughput: process.env.WIRELAB_GPU_BENCH_FORCE === '1' });
+    await gpuFigures({ doc: presetDoc('beta-vae'), images: data.train, summarise, skipped, runs: RUNS, torchScript: 'bench/torch_vae.py', forceThroughput: process.env.WIRELAB_GPU_BENCH_FORCE === '1', batches: process.env.WIRELAB_GPU_BENCH_BATCHES?.split(',').map(Number) });
   }
 
   const pkg = (name: string) => (JSON.parse(readFileSync(`node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;

@@ -34,7 +34,7 @@ const r = parse(JSON.parse(readFileSync(arg('preset'), 'utf8')));
 if (!r.ok) throw new Error('the preset does not parse');
 const data = await loadDatasetFromDisk('fashion-mnist', arg('data'));
 console.error(`gpu bench: ${data.train.count} images, Node ${process.version}, tfjs ${tf.version.tfjs}`);
-await gpuFigures({ doc: r.doc, images: data.train, summarise, skipped, runs: Number(arg('runs', '5')), torchScript: arg('torch'), forceThroughput: process.env.WIRELAB_GPU_BENCH_FORCE === '1' });
+await gpuFigures({ doc: r.doc, images: data.train, summarise, skipped, runs: Number(arg('runs', '5')), torchScript: arg('torch'), forceThroughput: process.env.WIRELAB_GPU_BENCH_FORCE === '1', batches: process.env.WIRELAB_GPU_BENCH_BATCHES?.split(',').map(Number) });
 const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}` };
 const lines = [`Machine: ${JSON.stringify(machine)}`, `Node ${process.version}, tfjs ${tf.version.tfjs}`, '', '| section | figure | median | min | max | unit | note |', '|---|---|---|---|---|---|---|'];
 for (const f of figures) lines.push(`| ${f.section} | ${f.name} | ${fmt(f.median)} | ${fmt(f.min)} | ${fmt(f.max)} | ${f.unit} | ${f.note ?? ''} |`);
