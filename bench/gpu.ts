@@ -23,17 +23,9 @@ const CONFIGS: { label: string; kind: StepKind; options: CompileOptions }[] = [
   { label: 'reference step (tfjs tape and optimizer)', kind: 'reference', options: {} },
 ];
 
-export interface GpuFigure {
-  section: string;
-  name: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  runs: number[];
-  note?: string;
-}
-type Summarise = (section: string, name: string, unit: string, runs: number[], note?: string) => GpuFigure;
+export type { Figure as GpuFigure } from './figures';
+import type { Summarise } from './figures';
+
 export interface Skipped {
   section: string;
   name: string;

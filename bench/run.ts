@@ -21,17 +21,9 @@ import { parseBenchArgs, wantsSection } from './args';
 import { nodeParallel } from './node-parallel';
 import { editorFigures } from './editor';
 import { gpuFigures } from './gpu';
+import { fmt, summariseInto, type Figure } from './figures';
 
-export interface Figure {
-  section: string;
-  name: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  runs: number[];
-  note?: string;
-}
+export type { Figure } from './figures';
 
 const RUNS = 5;
 const figures: Figure[] = [];
@@ -46,16 +38,7 @@ const args = (() => {
 })();
 const wanted = (section: string) => wantsSection(args, section);
 
-export function summarise(section: string, name: string, unit: string, runs: number[], note?: string): Figure {
-  const sorted = [...runs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  const f = { section, name, unit, median, min: sorted[0], max: sorted.at(-1)!, runs, ...(note ? { note } : {}) };
-  figures.push(f);
-  console.error(`  ${name}: ${fmt(median)} ${unit} (min ${fmt(f.min)}, max ${fmt(f.max)})`);
-  return f;
-}
-const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3));
+export const summarise = summariseInto(figures);
 
 function presetDoc(name: string): GraphDocument {
   const r = parse(JSON.parse(readFileSync(`presets/${name}.json`, 'utf8')));

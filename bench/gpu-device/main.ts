@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parse } from '../../src/graph/parse';
 import { loadDatasetFromDisk } from '../../src/train/data-node';
 import { gpuFigures, type GpuFigure, type Skipped } from '../gpu';
+import { fmt, summariseInto } from '../figures';
 
 const arg = (name: string, fallback?: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,16 +18,7 @@ const arg = (name: string, fallback?: string): string => {
 };
 const figures: GpuFigure[] = [];
 const skipped: Skipped[] = [];
-const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3));
-const summarise = (section: string, name: string, unit: string, runs: number[], note?: string): GpuFigure => {
-  const sorted = [...runs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  const f = { section, name, unit, median, min: sorted[0], max: sorted.at(-1)!, runs, ...(note ? { note } : {}) };
-  figures.push(f);
-  console.error(`  ${name}: ${fmt(median)} ${unit} (min ${fmt(f.min)}, max ${fmt(f.max)})`);
-  return f;
-};
+const summarise = summariseInto(figures);
 
 const out = arg('out');
 mkdirSync(out, { recursive: true });
