@@ -57,7 +57,7 @@ export async function nodeParallel(tf: typeof tfjs, doc: GraphDocument, images: 
   await useNodeBackend(tf, 'wasm');
   const loadAtStart = os.loadavg()[0].toFixed(1);
   const program = compile(doc, tf);
-  const parallel = threads > 1 ? await startDataParallel({ tf, program, threads }) : null;
+  const parallel = threads > 1 ? await startDataParallel({ tf, program, threads, balance: true }) : null;
   const steps = 8;
   const one: number[] = [];
   const many: number[] = [];

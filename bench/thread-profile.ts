@@ -21,7 +21,7 @@ const r = parse(JSON.parse(readFileSync('presets/beta-vae.json', 'utf8')));
 if (!r.ok) throw new Error('preset');
 const data = await loadDatasetFromDisk('fashion-mnist');
 const program = compile(r.doc, tf);
-const parallel = await startDataParallel({ tf, program, threads });
+const parallel = await startDataParallel({ tf, program, threads, balance: true });
 
 async function measure(step?: DataParallel['step']) {
   const at: number[] = [];

@@ -12,7 +12,7 @@ import type { Tf } from '../../nodes/define';
 import type { Batch, Program } from '../compile/compile';
 import type { ParamValue } from '../graph/document';
 import type { FromWorker, ToWorker, WorkerSetup } from './parallel-protocol';
-import { balancedSizes, combineShards, flatten, shardGradients, variableSizes, type FlatShard } from './shard';
+import { balancedSizes, combineShards, shardSizes, flatten, shardGradients, variableSizes, type FlatShard } from './shard';
 import type { TrainOptions } from './train';
 
 export interface DataParallelOptions {
@@ -21,6 +21,12 @@ export interface DataParallelOptions {
   program: Program;
   /** Threads in all, the main thread included (≥ 2; 1 is plain `train`). */
   threads: number;
+  /**
+   * Size the shards by each thread's measured speed (faster on a busy machine). Off by default:
+   * the sizes then follow the clock, so which ε each image gets does too, and a seed no longer
+   * repeats a run; equal shards keep it repeatable.
+   */
+  balance?: boolean;
 }
 
 export interface DataParallel {
@@ -114,7 +120,7 @@ class ShardWorker {
 }
 
 /** Starts `threads − 1` worker threads on the main thread's backend and waits until each has compiled the program. */
-export async function startDataParallel({ tf, program, threads }: DataParallelOptions): Promise<DataParallel> {
+export async function startDataParallel({ tf, program, threads, balance = false }: DataParallelOptions): Promise<DataParallel> {
   if (!Number.isInteger(threads) || threads < 2) throw new Error(`Data-parallel training needs 2 threads or more, got ${threads}.`);
   const setup: WorkerSetup = { doc: program.doc, backend: tf.getBackend(), entry: workerEntry, seed: 0 };
   // The same seed in every thread would give every shard the same ε rows: correlated noise.
@@ -140,7 +146,7 @@ export async function startDataParallel({ tf, program, threads }: DataParallelOp
     const t0 = performance.now();
     const [n, ...shape] = image.shape;
     const perImage = image.size / n;
-    const sizes = balancedSizes(n, msPerImage);
+    const sizes = balance ? balancedSizes(n, msPerImage) : shardSizes(n, threads);
     const weights = flatten(program.variables);
     const floats = image.dataSync() as Float32Array;
     const labels = label && { values: label.dataSync() as Int32Array | Float32Array, dtype: label.dtype === 'int32' ? ('int32' as const) : ('float32' as const) };
