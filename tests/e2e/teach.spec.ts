@@ -127,7 +127,11 @@ describe('share by link', () => {
     await withApp(async ({ page }) => {
       // Someone with a graph of their own opens the link.
       await page.getByTestId('preset-autoencoder').click();
-      await page.waitForFunction(() => JSON.parse(localStorage.getItem('wirelab.graph') ?? '{}').name?.length > 0);
+      // Autosave waits for edits to pause: wait until it holds the preset just opened.
+      await page.waitForFunction(() => {
+        const shown = (document.querySelector('[data-testid="doc-name"]') as HTMLInputElement | null)?.value;
+        return !!shown && JSON.parse(localStorage.getItem('wirelab.graph') ?? '{}').name === shown;
+      });
       const before = await autosaved(page);
       await page.goto('about:blank');
       await page.goto(link);
