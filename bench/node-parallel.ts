@@ -17,15 +17,25 @@ type Summarise = (section: string, name: string, unit: string, runs: number[], n
 
 const BATCH = 128;
 
-/** Samples/s of the training loop over `steps` steps, timed from the end of a first (warm-up) step, and the CPU time per sample (all threads). */
-async function loopRate(tf: typeof tfjs, program: ReturnType<typeof compile>, images: ImageSet, steps: number, step?: DataParallel['step']): Promise<number> {
+/**
+ * Samples/s of the training loop over `steps` steps at this batch size, timed from the end of a
+ * first (warm-up) step, and the CPU time per sample (all threads of this process).
+ */
+export async function timedLoop(
+  tf: typeof tfjs,
+  program: ReturnType<typeof compile>,
+  images: ImageSet,
+  batch: number,
+  steps: number,
+  step?: DataParallel['step'],
+): Promise<{ samplesPerSecond: number; cpuMsPerSample: number }> {
   const at: number[] = [];
   const cpu: number[] = [];
   await train({
     tf,
     program,
     data: images,
-    settings: { optimizer: 'rmsprop', learningRate: 0.001, batchSize: BATCH, epochs: 1, seed: 1 },
+    settings: { optimizer: 'rmsprop', learningRate: 0.001, batchSize: batch, epochs: 1, seed: 1 },
     maxSteps: steps + 1,
     step,
     onStep: () => {
@@ -34,8 +44,14 @@ async function loopRate(tf: typeof tfjs, program: ReturnType<typeof compile>, im
       cpu.push((u.user + u.system) / 1000);
     },
   }).done;
-  (step ? cpuMany : cpuOne).push((cpu[steps] - cpu[0]) / (BATCH * steps));
-  return (BATCH * steps) / ((at[steps] - at[0]) / 1000);
+  return { samplesPerSecond: (batch * steps) / ((at[steps] - at[0]) / 1000), cpuMsPerSample: (cpu[steps] - cpu[0]) / (batch * steps) };
+}
+
+/** Samples/s at BATCH; the CPU time per sample goes to cpuOne or cpuMany. */
+async function loopRate(tf: typeof tfjs, program: ReturnType<typeof compile>, images: ImageSet, steps: number, step?: DataParallel['step']): Promise<number> {
+  const r = await timedLoop(tf, program, images, BATCH, steps, step);
+  (step ? cpuMany : cpuOne).push(r.cpuMsPerSample);
+  return r.samplesPerSecond;
 }
 const cpuOne: number[] = [];
 const cpuMany: number[] = [];

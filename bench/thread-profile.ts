@@ -10,7 +10,7 @@ import { compile } from '../src/compile/compile';
 import { parse } from '../src/graph/parse';
 import { loadDatasetFromDisk } from '../src/train/data-node';
 import { startDataParallel, type DataParallel } from '../src/train/parallel';
-import { train } from '../src/train/train';
+import { timedLoop } from './node-parallel';
 
 const batch = Number(process.argv[2] ?? 128);
 const threads = Number(process.argv[3] ?? os.availableParallelism());
@@ -23,24 +23,7 @@ const data = await loadDatasetFromDisk('fashion-mnist');
 const program = compile(r.doc, tf);
 const parallel = await startDataParallel({ tf, program, threads, balance: true });
 
-async function measure(step?: DataParallel['step']) {
-  const at: number[] = [];
-  const cpu: number[] = [];
-  await train({
-    tf,
-    program,
-    data: data.train,
-    settings: { optimizer: 'rmsprop', learningRate: 0.001, batchSize: batch, epochs: 1, seed: 1 },
-    maxSteps: steps + 1,
-    step,
-    onStep: () => {
-      at.push(performance.now());
-      const u = process.cpuUsage();
-      cpu.push((u.user + u.system) / 1000);
-    },
-  }).done;
-  return { samplesPerSecond: (batch * steps) / ((at[steps] - at[0]) / 1000), cpuMsPerSample: (cpu[steps] - cpu[0]) / (batch * steps) };
-}
+const measure = (step?: DataParallel['step']) => timedLoop(tf, program, data.train, batch, steps, step);
 
 await measure();
 await measure(parallel.step);
