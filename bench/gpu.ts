@@ -18,8 +18,8 @@ import type { CompileOptions } from '../src/compile/compile';
 
 /** The steps compared: the fast one with each conv filter gradient, and tfjs's reference. */
 const CONFIGS: { label: string; kind: StepKind; options: CompileOptions }[] = [
-  { label: 'fast step, dilated-conv filter gradient (default)', kind: 'fast', options: { filterGradient: 'dilated' } },
-  { label: "fast step, tfjs's Conv2DBackpropFilter", kind: 'fast', options: { filterGradient: 'tfjs' } },
+  { label: 'fast step, split-sum conv weight gradients (default)', kind: 'fast', options: { filterGradient: 'split' } },
+  { label: 'fast step, dilated-conv filter gradient', kind: 'fast', options: { filterGradient: 'dilated' } },
   { label: 'reference step (tfjs tape and optimizer)', kind: 'reference', options: {} },
 ];
 

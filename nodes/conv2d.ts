@@ -103,9 +103,13 @@ export function convStep(ctx: BuildContext, p: ConvParams, transposed: boolean, 
         const dy = grads.output;
         if (!dy) return noGrads();
         const d = ops.activationGrad(dy, y, act) as tfjs.Tensor4D;
-        const dKernel = transposed ? fast.convFilterGradient(d, x, kernel.shape, p.strides, pad) : fast.convFilterGradient(x, d, kernel.shape, p.strides, pad);
+        // A transposed conv is the input gradient of the conv from its output to its input, so
+        // its weight gradients are that conv's, with x and dy swapped — except the bias, which is
+        // added after it (Σ of d).
+        const weights = transposed ? fast.convWeightGradients(d, x, kernel.shape, p.strides, pad, false) : fast.convWeightGradients(x, d, kernel.shape, p.strides, pad, !!bias);
+        if (transposed && bias) weights.push(ops.columnSum(d));
         const dx = !wanted.has('input') ? undefined : transposed ? tf.conv2d(d, kernel, p.strides, pad) : tf.conv2dTranspose(d, kernel, x.shape, p.strides, pad);
-        return { inputs: { input: [dx] }, weights: bias ? [dKernel, ops.columnSum(d)] : [dKernel] };
+        return { inputs: { input: [dx] }, weights };
       },
     };
   };

@@ -179,8 +179,11 @@ export interface BuildContext {
 
 export interface FastContext {
   ops: FusedOps;
-  /** A conv's filter gradient: tfjs's kernel or the dilated-conv form, as the compiler picked for the backend. */
-  convFilterGradient(x: tfjs.Tensor4D, dy: tfjs.Tensor4D, filterShape: [number, number, number, number], strides: number, pad: 'same' | 'valid'): tfjs.Tensor4D;
+  /**
+   * A conv's weight gradients: the filter's and, with `bias`, the bias's (Σ of dy over all but the
+   * channel axis), as the compiler picked for the backend (one split-sum kernel on webgpu).
+   */
+  convWeightGradients(x: tfjs.Tensor4D, dy: tfjs.Tensor4D, filterShape: [number, number, number, number], strides: number, pad: 'same' | 'valid', bias: boolean): tfjs.Tensor[];
 }
 
 /**

@@ -15,6 +15,7 @@ import { memoryProblem, type MemoryLimit } from '../graph/memory';
 import type * as tfjs from '@tensorflow/tfjs';
 import { backprop, canBackprop, type Gradients } from './backprop';
 import { filterGradient } from './conv-gradient';
+import { convWeightGrad } from '../gpu/conv-kernels';
 import { fusedOps } from './fused-ops';
 
 export class CompileError extends Error {
@@ -105,11 +106,14 @@ export interface CompileOptions {
   /** Seeds the initial weights and Sampling's noise; default: the document's training.seed (the CLI's --seed overrides it). */
   seed?: number;
   /**
-   * The fast step's conv filter gradient: tfjs's Conv2DBackpropFilter kernel, or the same as one
-   * dilated conv (conv-gradient.ts). Default: dilated (tfjs's kernel is a naive loop on cpu and
-   * takes 5–25 ms a layer on webgpu at batch 128, where the dilated conv takes under 1 ms).
+   * The fast step's conv weight gradients: 'split' — one split-sum kernel for the filter and the
+   * bias (src/gpu/conv-kernels.ts; webgpu only); 'dilated' — the filter's as one dilated conv
+   * (conv-gradient.ts) and the bias's as a column sum; 'tfjs' — tfjs's Conv2DBackpropFilter kernel
+   * (a naive loop on cpu; 5–25 ms a layer on webgpu at batch 128). Default: split on webgpu
+   * (measured on an H100 against the dilated conv, which gives a few workgroups the whole sum),
+   * dilated elsewhere.
    */
-  filterGradient?: 'tfjs' | 'dilated';
+  filterGradient?: 'split' | 'dilated' | 'tfjs';
 }
 
 export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}): Program {
@@ -122,11 +126,19 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
   const conv2dTranspose: BuildContext['conv2dTranspose'] = phases
     ? (x, filter, outShape, strides, pad) => fastConv2dTranspose(tf, x, filter, outShape, strides, pad)
     : (x, filter, outShape, strides, pad) => tf.conv2dTranspose(x, filter, outShape, strides, pad);
-  const dilated = (options.filterGradient ?? 'dilated') === 'dilated';
+  const webgpu = tf.getBackend() === 'webgpu';
+  const weightGradient = options.filterGradient === 'split' && !webgpu ? 'dilated' : (options.filterGradient ?? (webgpu ? 'split' : 'dilated'));
+  const ops = fusedOps(tf);
   const fast: BuildContext['fast'] = {
-    ops: fusedOps(tf),
-    convFilterGradient: (x, dy, shape, strides, pad) =>
-      dilated ? filterGradient(tf, x, dy, shape, strides, pad) : (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', dilations: 1, filterShape: shape }) as tfjs.Tensor4D),
+    ops,
+    convWeightGradients: (x, dy, shape, strides, pad, bias) => {
+      if (weightGradient === 'split') return convWeightGrad(tf, x, dy, shape, strides, pad, bias);
+      const filter =
+        weightGradient === 'dilated'
+          ? filterGradient(tf, x, dy, shape, strides, pad)
+          : (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', dilations: 1, filterShape: shape }) as tfjs.Tensor4D);
+      return bias ? [filter, ops.columnSum(dy)] : [filter];
+    },
   };
   const byId = new Map<string, GraphNode>(doc.nodes.map((n) => [n.id, n]));
   const defs = new Map<string, NodeDefinition>();

@@ -61,6 +61,8 @@ export interface DirectKernel {
   size: number;
   /** Workgroups to dispatch instead (reductions: one per output value). */
   workgroups?: number;
+  /** A 3-D grid of workgroups instead (tiled kernels); wins over size and workgroups. */
+  grid?: [number, number, number];
 }
 
 /** Records one compute dispatch into tfjs's webgpu queue; returns the freshly allocated outputs. */
@@ -94,7 +96,8 @@ export function dispatchDirect(backend: WebGpuBackendLike, k: DirectKernel): tfj
   pass.setBindGroup(0, group);
   const groups = k.workgroups ?? Math.ceil(k.size / WORKGROUP);
   const max = backend.device.limits.maxComputeWorkgroupsPerDimension;
-  if (groups <= max) pass.dispatchWorkgroups(groups);
+  if (k.grid) pass.dispatchWorkgroups(...k.grid);
+  else if (groups <= max) pass.dispatchWorkgroups(groups);
   else pass.dispatchWorkgroups(max, Math.ceil(groups / max));
   backend.dispatchCountInPass++;
   return outputs;

@@ -1,0 +1,68 @@
+// The conv weight-gradient kernel (WGSL, split-K) on WebGPU in Node (Dawn on SwiftShader, a CPU
+// Vulkan driver): equal to the dilated-conv filter gradient and tfjs's column sum, for the β-VAE's
+// convs and odd shapes (valid padding, 5×5, stride 3, one channel), with and without splits.
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { filterGradient } from '../../src/compile/conv-gradient';
+import { useNodeWebGpu } from '../../src/compile/webgpu-node';
+import { convWeightGrad } from '../../src/gpu/conv-kernels';
+import { tf } from '../helpers';
+
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+let noAdapter: string | null = null;
+
+beforeAll(async () => {
+  if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+  try {
+    await useNodeWebGpu(tf);
+  } catch (e) {
+    noAdapter = (e as Error).message;
+  }
+}, 900_000);
+
+type Four = [number, number, number, number];
+const CASES: { name: string; x: Four; k: number; cout: number; s: number; pad: 'same' | 'valid' }[] = [
+  { name: 'conv1 28→14, 1→32, stride 2 (one tile row)', x: [3, 28, 28, 1], k: 3, cout: 32, s: 2, pad: 'same' },
+  { name: 'conv2 14→7, 32→64, stride 2', x: [3, 14, 14, 32], k: 3, cout: 64, s: 2, pad: 'same' },
+  { name: 'convT2 as a conv 28→14, 32→64, batch 9 (split sum)', x: [9, 28, 28, 32], k: 3, cout: 64, s: 2, pad: 'same' },
+  { name: 'convT3 as a conv 28→28, 1→32, stride 1', x: [2, 28, 28, 1], k: 3, cout: 32, s: 1, pad: 'same' },
+  { name: 'valid 5×5, stride 3, 3→5 channels, odd size', x: [4, 17, 13, 3], k: 5, cout: 5, s: 3, pad: 'valid' },
+  { name: 'same 4×4 (uneven padding), stride 2, 70→1', x: [2, 9, 11, 70], k: 4, cout: 1, s: 2, pad: 'same' },
+];
+
+const relative = (a: Float32Array, b: Float32Array) => {
+  let d = 0;
+  let n = 0;
+  for (let i = 0; i < a.length; i++) {
+    d += (a[i] - b[i]) ** 2;
+    n += b[i] ** 2;
+  }
+  return Math.sqrt(d / n);
+};
+
+describe('conv weight gradient kernel (WebGPU in Node, SwiftShader)', () => {
+  for (const c of CASES) {
+    it(`${c.name}: filter and bias gradients equal the reference within 1e-5`, async (ctx) => {
+      if (noAdapter) {
+        console.warn(`skipped: ${noAdapter}`);
+        return ctx.skip();
+      }
+      const [b, h, w, cin] = c.x;
+      const oh = c.pad === 'same' ? Math.ceil(h / c.s) : Math.floor((h - c.k) / c.s) + 1;
+      const ow = c.pad === 'same' ? Math.ceil(w / c.s) : Math.floor((w - c.k) / c.s) + 1;
+      const x = tf.randomNormal(c.x, 0, 1, 'float32', 1) as tf.Tensor4D;
+      const dy = tf.randomNormal([b, oh, ow, c.cout], 0, 1, 'float32', 2) as tf.Tensor4D;
+      const shape: Four = [c.k, c.k, cin, c.cout];
+      const [dk, db] = convWeightGrad(tf, x, dy, shape, c.s, c.pad, true);
+      const [onlyK] = convWeightGrad(tf, x, dy, shape, c.s, c.pad, false);
+      const refK = filterGradient(tf, x, dy, shape, c.s, c.pad);
+      const refB = tf.sum(dy, [0, 1, 2]);
+      expect(dk.shape).toEqual(shape);
+      expect(db.shape).toEqual([c.cout]);
+      expect(relative((await dk.data()) as Float32Array, (await refK.data()) as Float32Array)).toBeLessThan(1e-5);
+      expect(relative((await onlyK.data()) as Float32Array, (await refK.data()) as Float32Array)).toBeLessThan(1e-5);
+      expect(relative((await db.data()) as Float32Array, (await refB.data()) as Float32Array)).toBeLessThan(1e-5);
+      tf.dispose([x, dy, dk, db, onlyK, refK, refB]);
+    }, 300_000);
+  }
+});
