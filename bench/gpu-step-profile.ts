@@ -5,12 +5,14 @@ import { readFileSync } from 'node:fs';
 import { compile } from '../src/compile/compile';
 import { registerFastConvGradients } from '../src/compile/conv-gradient';
 import { useNodeWebGpu } from '../src/compile/webgpu-node';
+import { cacheBindGroups } from '../src/gpu/bind-group-cache';
 import { parse } from '../src/graph/parse';
 import { createTrainingStep } from '../src/train/step';
 
 const batch = Number(process.argv[2] ?? 4);
 const steps = Number(process.argv[3] ?? 50);
 await useNodeWebGpu(tf);
+const stats = cacheBindGroups(tf);
 registerFastConvGradients(tf);
 const r = parse(JSON.parse(readFileSync('presets/beta-vae.json', 'utf8')));
 if (!r.ok) throw new Error('preset');
@@ -26,4 +28,4 @@ for (let i = 0; i < steps; i++) {
   if (i % 4 === 3) await v.data();
   v.dispose();
 }
-console.log(`batch ${batch}: CPU-side ${(cpu / steps).toFixed(2)} ms a step`);
+console.log(`batch ${batch}: CPU-side ${(cpu / steps).toFixed(2)} ms a step; bind groups reused ${stats?.hits ?? 'off'}, made ${stats?.misses ?? 'off'}`);

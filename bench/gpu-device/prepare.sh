@@ -18,6 +18,9 @@ xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$B/node.xz"
 npx esbuild bench/gpu-device/main.ts --bundle --platform=node --format=esm --target=node20 \
   --external:webgpu --log-level=warning --outfile="$B/gpu-bench.mjs" \
   --banner:js="import { createRequire as __wirelabCreateRequire } from 'node:module'; const require = __wirelabCreateRequire(import.meta.url);"
+npx esbuild bench/gpu-device/explore.ts --bundle --platform=node --format=esm --target=node20 \
+  --external:webgpu --log-level=warning --outfile="$B/gpu-explore.mjs" \
+  --banner:js="import { createRequire as __wirelabCreateRequire } from 'node:module'; const require = __wirelabCreateRequire(import.meta.url);"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$B/node_modules/webgpu/"
 mkdir -p "$B/node_modules/webgpu/dist/linux-x64"
 xz -T0 -6 -c node_modules/webgpu/dist/linux-x64/dawn.node > "$B/node_modules/webgpu/dist/linux-x64/dawn.node.xz"

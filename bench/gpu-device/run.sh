@@ -32,5 +32,10 @@ unxz "$B/node.xz" "$WORK/node" && chmod +x "$WORK/node"
 cd "$B"
 "$WORK/node" gpu-bench.mjs --data data --preset beta-vae.json --torch torch_vae.py --out "$OUT" --runs "${RUNS:-5}" 2>&1 | tee -a "$OUT/gpu-bench.log"
 status=${PIPESTATUS[0]}
+# EXPLORE=1: also what to speed up next (submit sizes, each op alone, a CPU profile of the step).
+if [ "${EXPLORE:-0}" = 1 ]; then
+  "$WORK/node" gpu-explore.mjs --preset beta-vae.json --out "$OUT" 2>&1 | tee "$OUT/gpu-explore.log"
+  WIRELAB_BIND_GROUP_CACHE=0 "$WORK/node" gpu-explore.mjs --preset beta-vae.json --out "$OUT" --rates-only 2>&1 | tee -a "$OUT/gpu-explore.log"
+fi
 rm -rf "$WORK"
 exit "$status"

@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import type * as tfjs from '@tensorflow/tfjs';
+import { cacheBindGroups } from '../gpu/bind-group-cache';
 
 type TF = typeof tfjs;
 
@@ -94,6 +95,7 @@ export async function useNodeWebGpu(tf: TF): Promise<NodeAdapter> {
   const ok = await tf.setBackend('webgpu');
   if (!ok || tf.getBackend() !== 'webgpu') throw new NoWebGpuError('tfjs could not initialise its webgpu backend on the Dawn adapter.');
   await tf.ready();
+  cacheBindGroups(tf);
   const info = adapter.info ?? {};
   const described = { vendor: info.vendor ?? '', architecture: info.architecture ?? '', device: info.device ?? '', description: info.description ?? '' };
   loaded = { adapter: described, vulkan };

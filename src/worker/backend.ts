@@ -9,6 +9,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { registerFastConvGradients, unregisterFastConvGradients } from '../compile/conv-gradient';
 import { BACKENDS, type AdapterInfo, type BackendInfo, type BackendName, type BackendRequest, type BackendTrial } from './protocol';
+import { cacheBindGroups } from '../gpu/bind-group-cache';
 
 type TF = typeof tfjs;
 
@@ -97,6 +98,7 @@ async function activate(tf: TF, name: BackendName, wasmPaths?: Record<string, st
   }
   if (!ok || tf.getBackend() !== name) throw new Error(`tfjs could not initialise it`);
   await tf.ready();
+  cacheBindGroups(tf);
 }
 
 /**

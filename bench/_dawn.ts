@@ -1,0 +1,27 @@
+try { process.dlopen({ exports: {} } as NodeJS.Module, '/usr/lib/chromium/libvulkan.so.1', 0x2 | 0x100 | 0x1000); } catch {}
+import { create, globals } from 'webgpu';
+Object.assign(globalThis, globals);
+const gpu = create(['backend=vulkan']);
+const adapter = await gpu.requestAdapter();
+const device = await adapter!.requestDevice();
+const code = `@group(0) @binding(0) var<storage, read_write> a: array<f32>; @group(0) @binding(1) var<storage, read> b: array<f32>; struct U { n: u32 } @group(0) @binding(2) var<uniform> u: U;
+@compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3<u32>) { if (id.x < u.n) { a[id.x] = b[id.x] * 2.0; } }`;
+const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
+const A = device.createBuffer({ size: 4096, usage: GPUBufferUsage.STORAGE });
+const Bf = device.createBuffer({ size: 4096, usage: GPUBufferUsage.STORAGE });
+const U = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+const data = new Uint32Array([1024, 0, 0, 0]);
+const N = 3000;
+const t = (label: string, f: () => void) => { for (let i = 0; i < 100; i++) f(); const t0 = performance.now(); for (let i = 0; i < N; i++) f(); console.log(label.padEnd(30), ((performance.now() - t0) / N * 1000).toFixed(2), 'µs'); };
+const layout = pipeline.getBindGroupLayout(0);
+t('getBindGroupLayout', () => pipeline.getBindGroupLayout(0));
+t('createBindGroup', () => device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: A } }, { binding: 1, resource: { buffer: Bf } }, { binding: 2, resource: { buffer: U } }] }));
+t('writeBuffer 16 B', () => device.queue.writeBuffer(U, 0, data));
+const group = device.createBindGroup({ layout, entries: [{ binding: 0, resource: { buffer: A } }, { binding: 1, resource: { buffer: Bf } }, { binding: 2, resource: { buffer: U } }] });
+let enc = device.createCommandEncoder();
+let pass = enc.beginComputePass();
+t('setPipeline+setBindGroup+dispatch', () => { pass.setPipeline(pipeline); pass.setBindGroup(0, group); pass.dispatchWorkgroups(16); });
+pass.end(); device.queue.submit([enc.finish()]);
+t('encoder+pass+1 dispatch+submit', () => { const e = device.createCommandEncoder(); const p = e.beginComputePass(); p.setPipeline(pipeline); p.setBindGroup(0, group); p.dispatchWorkgroups(16); p.end(); device.queue.submit([e.finish()]); });
+await device.queue.onSubmittedWorkDone();
+process.exit(0);
