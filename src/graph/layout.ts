@@ -21,12 +21,12 @@ export interface Rect {
 }
 
 /** A frame's margin around its members, and the band its title sits in. The view draws frames with the same. */
-export const FRAME_PAD = 24;
-export const FRAME_HEADER = 44;
+export const FRAME_PAD = 16;
+export const FRAME_HEADER = 42;
 const COLUMN_GAP = 26;
 const NODE_GAP = 20;
 const BAND_GAP = 36;
-const GROUP_GAP = 36;
+const GROUP_GAP = 28;
 
 export interface ArrangeOptions {
   /** The width, in canvas units, the layout should not pass (it may when one column is wider). */

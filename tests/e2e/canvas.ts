@@ -77,7 +77,7 @@ export function titleSizes(page: Page): Promise<Record<string, number>> {
   });
 }
 
-type Box = { x: number; y: number; width: number; height: number };
+export type Box = { x: number; y: number; width: number; height: number };
 /** Screen rectangles of the nodes, by id. */
 export function nodeBoxes(page: Page): Promise<Record<string, Box>> {
   return page.evaluate(() => {
@@ -89,6 +89,8 @@ export function nodeBoxes(page: Page): Promise<Record<string, Box>> {
     return out;
   });
 }
+/** `a` lies wholly inside `b` (half a pixel of rounding allowed). */
+export const inside = (a: Box, b: Box) => a.x >= b.x - 0.5 && a.y >= b.y - 0.5 && a.x + a.width <= b.x + b.width + 0.5 && a.y + a.height <= b.y + b.height + 0.5;
 export const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** Wait for the view to settle after an action (sync, zoom, layout). */
