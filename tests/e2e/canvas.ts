@@ -64,6 +64,12 @@ export async function portIndex(page: Page, node: string, label: string, side: '
 
 export const nodes = (page: Page) => page.locator('[data-testid="node"]');
 
+/** Select a node (a click on its title) so that its param controls open under it: nodes are compact on the canvas. */
+export async function openControls(page: Page, id: string) {
+  await page.locator(`[data-node-id="${id}"] .node-label`).click();
+  await expectCount(page.getByTestId(`controls-${id}`), 1);
+}
+
 
 /** On-screen size of every node title, in CSS pixels: its font size times the canvas zoom. */
 export function titleSizes(page: Page): Promise<Record<string, number>> {

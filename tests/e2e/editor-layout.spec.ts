@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canvasApp, expectCount, expectText, inside, nodeBoxes, nodes, overlaps, settle, titleSizes } from './canvas';
+import { canvasApp, expectCount, expectText, inside, nodeBoxes, nodes, openControls, overlaps, settle, titleSizes } from './canvas';
 import { ROOT, useAppServer, type AppPage } from './harness';
 
 const env = useAppServer();
@@ -83,6 +83,41 @@ describe('first view and layout', () => {
       await page.getByTestId('zoom-fit').click();
       await settle(page);
       await expectWholeAndLegible(app, 'after Fit');
+    });
+  });
+
+  it('a compact node opens its controls when selected, over its neighbours; its ▾ keeps them on the node', async () => {
+    await withApp(async ({ page }) => {
+      const before = await nodeBoxes(page);
+      await openControls(page, 'conv1');
+      // A drawer under the node: nothing moves, and it lies over what is below.
+      const drawer = (await page.getByTestId('controls-conv1').boundingBox())!;
+      expect(drawer.y).toBeGreaterThanOrEqual(before.conv1.y + before.conv1.height - 2);
+      expect(await nodeBoxes(page)).toEqual(before);
+      const onTop = await page.evaluate(([x, y]) => !!document.elementFromPoint(x, y)?.closest('[data-testid="controls-conv1"]'), [drawer.x + drawer.width / 2, drawer.y + drawer.height - 4]);
+      expect(onTop).toBe(true);
+      await page.getByTestId('param-conv1-strides').fill('1');
+      await expectText(page, 'summary-conv1', '32 filters · 3×3 · same · relu');
+      await expectText(page, 'shape-conv1-output', '28×28×32');
+      // Another node selected: conv1's drawer closes, conv2's opens.
+      await openControls(page, 'conv2');
+      await expectCount(page.getByTestId('controls-conv1'), 0);
+      // Pinned: the controls stay on conv1, in the node (it grows), whatever is selected.
+      await page.getByTestId('pin-conv1').click();
+      await expectCount(page.getByTestId('controls-conv1'), 1);
+      await page.keyboard.press('Escape');
+      await expectCount(page.getByTestId('controls-conv2'), 0);
+      await expectCount(page.getByTestId('controls-conv1'), 1);
+      await settle(page);
+      const pinned = (await nodeBoxes(page)).conv1;
+      expect(pinned.height).toBeGreaterThan(before.conv1.height + 80);
+      await page.getByTestId('param-conv1-filters').fill('16');
+      await expectText(page, 'params-conv1', '160');
+      await page.getByTestId('pin-conv1').click();
+      await expectCount(page.getByTestId('controls-conv1'), 0);
+      await settle(page);
+      // Compact again (its line of params is shorter now: stride 1 is Keras's default, left out).
+      expect((await nodeBoxes(page)).conv1.height).toBeLessThanOrEqual(before.conv1.height);
     });
   });
 
