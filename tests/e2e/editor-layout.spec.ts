@@ -46,6 +46,12 @@ describe('first view and layout', () => {
         const b = (await page.locator(`[data-node-id="${id}"]`).boundingBox())!;
         expect(inside(b, encoder), id).toBe(true);
       }
+      // The toolbar fits the window: Fit, Arrange and the rest are on screen, not clipped.
+      await expect(page.evaluate(() => document.querySelector('.toolbar')!.scrollWidth <= 1280)).resolves.toBe(true);
+      for (const id of ['zoom-fit', 'arrange', 'theme']) {
+        const b = (await page.getByTestId(id).boundingBox())!;
+        expect(b.x + b.width, id).toBeLessThanOrEqual(1280);
+      }
       // Compact nodes: a line of params, no controls until selected.
       await expectText(page, 'summary-conv1', '32 filters · 3×3 · stride 2 · same · relu');
       await expectCount(page.getByTestId('controls-conv1'), 0);
