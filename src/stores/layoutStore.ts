@@ -28,7 +28,7 @@ export interface ViewTransform {
  * of the window (912×626 px, 56 %) and a whole preset fits it legibly.
  */
 export const DEFAULT_PANELS: Panels = { palette: 116, inspector: 240, bottom: 124, paletteOpen: true, inspectorOpen: true, bottomOpen: true };
-export const PANEL_LIMITS = { palette: [96, 360], inspector: [200, 640], bottom: [96, 640] } as const;
+export const PANEL_LIMITS = { palette: [96, 360], inspector: [200, 640], bottom: [96, 1200] } as const;
 
 function storage(): Storage | null {
   try {
