@@ -32,7 +32,7 @@ import { connectionEdge, NODE_HEIGHT, NODE_WIDTH, viewConnection, ViewNode, type
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra;
 
 /** The smallest zoom at which a node's title (15 px, styles.css `.node-label`) still reads at ≥ 11 px on screen. */
-export const LEGIBLE_ZOOM = 0.74;
+export const LEGIBLE_ZOOM = 0.75;
 /** Room left around the graph when the view fits it, in screen pixels. */
 const VIEW_MARGIN = 16;
 const NOTE_WIDTH = 220;

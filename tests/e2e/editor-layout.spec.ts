@@ -92,6 +92,21 @@ describe('first view and layout', () => {
     });
   });
 
+  it('every preset opens legible; those that fit show whole', async () => {
+    await withApp(async ({ page }) => {
+      const fits = ['beta-vae', 'vae-beta0', 'autoencoder', 'cnn-classifier', 'unet-autoencoder'];
+      for (const name of [...fits, 'vae-batchnorm']) {
+        await page.getByTestId(`preset-${name}`).click();
+        await settle(page, 600);
+        const canvas = (await page.getByTestId('canvas').boundingBox())!;
+        for (const [id, px] of Object.entries(await titleSizes(page))) expect(px, `${name}: title of ${id}`).toBeGreaterThanOrEqual(11);
+        const boxes = await nodeBoxes(page);
+        // The rest: too big for the view at a legible zoom, it opens at its start (top left).
+        for (const [id, box] of Object.entries(boxes)) if (fits.includes(name) || id === 'data' || id === 'conv1') expect(inside(box, canvas), `${name}: ${id} in view`).toBe(true);
+      }
+    });
+  });
+
   it('a compact node opens its controls when selected, over its neighbours; its ▾ keeps them on the node', async () => {
     await withApp(async ({ page }) => {
       const before = await nodeBoxes(page);
