@@ -139,6 +139,23 @@ describe('first view and layout', () => {
       await settle(page);
       // Compact again (its line of params is shorter now: stride 1 is Keras's default, left out).
       expect((await nodeBoxes(page)).conv1.height).toBeLessThanOrEqual(before.conv1.height);
+      // Near the canvas's bottom edge the drawer opens upward, inside the canvas.
+      await page.keyboard.press('Escape');
+      const canvas = (await page.getByTestId('canvas').boundingBox())!;
+      const encoder = (await page.locator('[data-frame-id="encoder"]').boundingBox())!;
+      const from = { x: canvas.x + canvas.width - 12, y: encoder.y + encoder.height + 12 };
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+      await page.mouse.move(from.x, from.y + (canvas.y + canvas.height - 30) - (before.conv1.y + before.conv1.height), { steps: 5 });
+      await page.mouse.up();
+      await settle(page);
+      const low = (await nodeBoxes(page)).conv1;
+      expect(low.y + low.height).toBeGreaterThan(canvas.y + canvas.height - 60);
+      await openControls(page, 'conv2');
+      await settle(page, 100);
+      const up = (await page.getByTestId('controls-conv2').boundingBox())!;
+      expect(inside(up, canvas), JSON.stringify(up)).toBe(true);
+      expect(up.y + up.height).toBeLessThanOrEqual((await nodeBoxes(page)).conv2.y + 2);
     });
   });
 
