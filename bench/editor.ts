@@ -100,6 +100,9 @@ export async function editorFigures(summarise: Summarise, sizes = [100, 300, 100
       try {
         for (let r = 0; r < runs; r++) {
           opens.push(await openTime(app.page, doc, timeout));
+          // Nodes are compact: the edited one's controls open when it is selected.
+          await app.page.locator(`[data-node-id="${EDITED}"] .node-label`).click();
+          await app.page.getByTestId(`param-${EDITED}-units`).waitFor();
           for (let e = 0; e < 5; e++) edits.push(await editTime(app.page, 40 + r * 5 + e));
           reloads.push(await reloadTime(app.page, doc, timeout));
         }

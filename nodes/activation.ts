@@ -64,7 +64,7 @@ export const activationNode = defineNode<ActivationParams>({
       help: 'The function applied to each value; softmax works over the last axis.',
       options: Object.keys(FORMULAS).map((v) => ({ value: v, label: v.replace('-', ' ') })),
     },
-    alpha: { kind: 'float', label: 'α', default: 0.3, min: 0, max: 10, step: 0.05, help: 'Slope for negative inputs (leaky relu, Keras 0.3) or the scale of elu’s negative side (Keras 1.0); other functions ignore it.' },
+    alpha: { kind: 'float', label: 'α', default: 0.3, min: 0, max: 10, step: 0.05, help: 'Slope for negative inputs (leaky relu, Keras 0.3) or the scale of elu’s negative side (Keras 1.0); other functions ignore it.', brief: (v, p) => (p.activation === 'leaky-relu' || p.activation === 'elu' ? `α ${v}` : null) },
   },
   inferShape(inputs) {
     if (!inputs.input) return { ok: false, problems: [{ port: 'input', message: 'Activation needs an input: wire a tensor into it.' }] };

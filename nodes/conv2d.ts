@@ -15,9 +15,9 @@ export interface ConvParams {
 }
 
 export const convParams = {
-  filters: { kind: 'int', label: 'Filters', default: 32, min: 1, max: 1024, help: 'How many feature maps it outputs (the channels).' },
-  kernelSize: { kind: 'int', label: 'Kernel size', default: 3, min: 1, max: 11, help: 'Width and height of each filter window.' },
-  strides: { kind: 'int', label: 'Strides', default: 1, min: 1, max: 4, help: 'Step between windows; 2 halves the size.' },
+  filters: { kind: 'int', label: 'Filters', default: 32, min: 1, max: 1024, help: 'How many feature maps it outputs (the channels).', brief: (v: number) => `${v} ${v === 1 ? 'filter' : 'filters'}` },
+  kernelSize: { kind: 'int', label: 'Kernel size', default: 3, min: 1, max: 11, help: 'Width and height of each filter window.', brief: (v: number) => `${v}×${v}` },
+  strides: { kind: 'int', label: 'Strides', default: 1, min: 1, max: 4, help: 'Step between windows; 2 halves the size.', brief: (v: number) => (v === 1 ? null : `stride ${v}`) },
   padding: paddingParam,
   activation: activationParam('linear'),
   useBias: useBiasParam,

@@ -26,18 +26,24 @@ export interface PortSpec {
   optional?: boolean;
 }
 
-interface ParamBase {
+interface ParamBase<T> {
   label: string;
   help: string;
   /** May change while training runs, taking effect at the next step (β). */
   live?: boolean;
+  /**
+   * How the value reads in the node's one-line summary on the canvas ("32 filters", "stride 2"), given
+   * all the node's params (defaults filled in); null leaves it out. Without it: "label value", an
+   * option's label, a shape as 7×7×64, a bool only when it is not its default.
+   */
+  brief?: (value: T, params: Params) => string | null;
 }
-export interface IntParam extends ParamBase { kind: 'int'; default: number; min: number; max: number }
-export interface FloatParam extends ParamBase { kind: 'float'; default: number; min: number; max: number; step: number; slider?: boolean }
-export interface SelectParam extends ParamBase { kind: 'select'; default: string; options: { value: string; label: string }[] }
-export interface BoolParam extends ParamBase { kind: 'bool'; default: boolean }
+export interface IntParam extends ParamBase<number> { kind: 'int'; default: number; min: number; max: number }
+export interface FloatParam extends ParamBase<number> { kind: 'float'; default: number; min: number; max: number; step: number; slider?: boolean }
+export interface SelectParam extends ParamBase<string> { kind: 'select'; default: string; options: { value: string; label: string }[] }
+export interface BoolParam extends ParamBase<boolean> { kind: 'bool'; default: boolean }
 /** A list of positive ints, such as Reshape's target shape; with `inferOne`, one entry may be −1 (Keras's "infer this one"). */
-export interface ShapeParam extends ParamBase { kind: 'shape'; default: number[]; minLength: number; maxLength: number; inferOne?: boolean }
+export interface ShapeParam extends ParamBase<number[]> { kind: 'shape'; default: number[]; minLength: number; maxLength: number; inferOne?: boolean }
 export type ParamSpec = IntParam | FloatParam | SelectParam | BoolParam | ShapeParam;
 
 /**
@@ -268,6 +274,42 @@ export function defaultParams(def: NodeDefinition): Params {
   return out;
 }
 
+/** A count as people write it: 5,000. */
+const count = (v: number): string => (Number.isInteger(v) ? v.toLocaleString('en-US') : String(v));
+
+/** One param's part of the summary line (see ParamBase.brief), or null when it says nothing. */
+function paramBrief(spec: ParamSpec, value: ParamValue, params: Params): string | null {
+  switch (spec.kind) {
+    case 'int':
+    case 'float':
+      if (typeof value !== 'number') return null;
+      return spec.brief ? spec.brief(value, params) : `${spec.label.toLowerCase()} ${count(value)}`;
+    case 'select':
+      if (typeof value !== 'string') return null;
+      return spec.brief ? spec.brief(value, params) : spec.options.find((o) => o.value === value)?.label ?? value;
+    case 'bool':
+      if (typeof value !== 'boolean') return null;
+      return spec.brief ? spec.brief(value, params) : value === spec.default ? null : `${spec.label.toLowerCase()}: ${value ? 'on' : 'off'}`;
+    case 'shape':
+      if (!Array.isArray(value)) return null;
+      return spec.brief ? spec.brief(value, params) : value.join('×');
+  }
+}
+
+/**
+ * A node's params in one line, as the canvas shows them on a compact node: "32 filters · 3×3 · stride 2
+ * · same · relu". Read from the params' own specs, so every node type has one without a table elsewhere.
+ */
+export function paramSummary(def: NodeDefinition, params: Params): string {
+  return paramSummaryParts(def, params).join(' · ');
+}
+
+/** The summary's parts, one per param that says something (the canvas keeps each on one line). */
+export function paramSummaryParts(def: NodeDefinition, params: Params): string[] {
+  const all: Params = { ...defaultParams(def), ...params };
+  return Object.entries(def.params).flatMap(([name, spec]) => paramBrief(spec, all[name], all) ?? []);
+}
+
 /** Nodes without trainable weights share this. */
 export const noWeights = (): NamedVariable[] => [];
 
@@ -316,7 +358,7 @@ export const paddingParam: SelectParam = {
     { value: 'same', label: 'same' },
   ],
 };
-export const useBiasParam: BoolParam = { kind: 'bool', label: 'Use bias', default: true, help: 'Add a learned constant to each output.' };
+export const useBiasParam: BoolParam = { kind: 'bool', label: 'Use bias', default: true, help: 'Add a learned constant to each output.', brief: (v) => (v ? null : 'no bias') };
 
 /**
  * A tfjs-layers layer as a built node with one input and one output port. The layer is built for

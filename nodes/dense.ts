@@ -22,7 +22,7 @@ export const denseNode = defineNode<DenseParams>({
   inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],
   outputs: [{ name: 'output', label: 'output', kind: 'tensor' }],
   params: {
-    units: { kind: 'int', label: 'Units', default: 32, min: 1, max: 65536, help: 'How many numbers it outputs.' },
+    units: { kind: 'int', label: 'Units', default: 32, min: 1, max: 65536, help: 'How many numbers it outputs.', brief: (v) => `${v.toLocaleString('en-US')} ${v === 1 ? 'unit' : 'units'}` },
     activation: activationParam('linear'),
     useBias: useBiasParam,
   },

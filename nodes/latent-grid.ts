@@ -28,10 +28,10 @@ export const latentGridNode = defineNode<LatentGridParams>({
   ],
   outputs: [],
   params: {
-    n: { kind: 'int', label: 'Grid size', default: 10, min: 2, max: 30, help: 'Images per row and per column.' },
-    scale: { kind: 'float', label: 'Scale', default: 2, min: 0.1, max: 10, step: 0.1, help: 'The grid spans −scale to +scale on each axis.' },
-    dimX: { kind: 'int', label: 'x dimension', default: 0, min: 0, max: 255, help: 'Latent dimension along the x axis; others are held at 0.' },
-    dimY: { kind: 'int', label: 'y dimension', default: 1, min: 0, max: 255, help: 'Latent dimension along the y axis.' },
+    n: { kind: 'int', label: 'Grid size', default: 10, min: 2, max: 30, help: 'Images per row and per column.', brief: (v) => `${v}×${v} images` },
+    scale: { kind: 'float', label: 'Scale', default: 2, min: 0.1, max: 10, step: 0.1, help: 'The grid spans −scale to +scale on each axis.', brief: (v) => `±${v}` },
+    dimX: { kind: 'int', label: 'x dimension', default: 0, min: 0, max: 255, help: 'Latent dimension along the x axis; others are held at 0.', brief: (v, p) => `dims ${v}, ${p.dimY}` },
+    dimY: { kind: 'int', label: 'y dimension', default: 1, min: 0, max: 255, help: 'Latent dimension along the y axis.', brief: () => null },
   },
   role: {
     kind: 'plot',

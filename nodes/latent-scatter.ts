@@ -28,19 +28,20 @@ export const latentScatterNode = defineNode<LatentScatterParams>({
   ],
   outputs: [],
   params: {
-    samples: { kind: 'int', label: 'Test images', default: 5000, min: 100, max: 10000, help: 'How many test images to encode and plot.' },
+    samples: { kind: 'int', label: 'Test images', default: 5000, min: 100, max: 10000, help: 'How many test images to encode and plot.', brief: (v) => `${v.toLocaleString('en-US')} images` },
     projection: {
       kind: 'select',
       label: 'Projection',
       default: 'dims',
       help: 'Which 2-D view of a latent space with more than 2 dimensions.',
+      brief: (v) => (v === 'pca' ? 'PCA' : null),
       options: [
         { value: 'dims', label: 'two dimensions' },
         { value: 'pca', label: 'PCA' },
       ],
     },
-    dimX: { kind: 'int', label: 'x dimension', default: 0, min: 0, max: 255, help: 'Latent dimension along the x axis.' },
-    dimY: { kind: 'int', label: 'y dimension', default: 1, min: 0, max: 255, help: 'Latent dimension along the y axis.' },
+    dimX: { kind: 'int', label: 'x dimension', default: 0, min: 0, max: 255, help: 'Latent dimension along the x axis.', brief: (v, p) => (p.projection === 'pca' ? null : `dims ${v}, ${p.dimY}`) },
+    dimY: { kind: 'int', label: 'y dimension', default: 1, min: 0, max: 255, help: 'Latent dimension along the y axis.', brief: () => null },
   },
   role: {
     kind: 'plot',

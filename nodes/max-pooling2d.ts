@@ -13,8 +13,8 @@ export interface PoolParams {
 }
 
 export const poolParams = {
-  poolSize: { kind: 'int', label: 'Pool size', default: 2, min: 1, max: 8, help: 'Width and height of each window; 2 halves the image.' } as IntParam,
-  strides: { kind: 'int', label: 'Strides', default: 0, min: 0, max: 8, help: 'Step between windows; 0 means the pool size (Keras’s strides=None).' } as IntParam,
+  poolSize: { kind: 'int', label: 'Pool size', default: 2, min: 1, max: 8, help: 'Width and height of each window; 2 halves the image.', brief: (v: number) => `${v}×${v}` } as IntParam,
+  strides: { kind: 'int', label: 'Strides', default: 0, min: 0, max: 8, help: 'Step between windows; 0 means the pool size (Keras’s strides=None).', brief: (v: number) => (v === 0 ? null : `stride ${v}`) } as IntParam,
   padding: paddingParam,
 };
 

@@ -22,7 +22,7 @@ export const reconstructionsNode = defineNode<ReconstructionsParams>({
   ],
   outputs: [],
   params: {
-    count: { kind: 'int', label: 'Images', default: 8, min: 1, max: 32, help: 'How many test images to show.' },
+    count: { kind: 'int', label: 'Images', default: 8, min: 1, max: 32, help: 'How many test images to show.', brief: (v) => `${v} images` },
   },
   role: {
     kind: 'plot',

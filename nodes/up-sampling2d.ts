@@ -20,7 +20,7 @@ export const upSampling2dNode = defineNode<UpSamplingParams>({
   inputs: [{ name: 'input', label: 'input', kind: 'tensor' }],
   outputs: [{ name: 'output', label: 'output', kind: 'tensor' }],
   params: {
-    size: { kind: 'int', label: 'Size', default: 2, min: 1, max: 8, help: 'How many times larger each side gets.' },
+    size: { kind: 'int', label: 'Size', default: 2, min: 1, max: 8, help: 'How many times larger each side gets.', brief: (v) => `×${v}` },
   },
   inferShape(inputs, p) {
     const bad = imageInput('UpSampling2D', inputs.input);

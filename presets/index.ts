@@ -6,11 +6,12 @@ import cnnClassifier from './cnn-classifier.json';
 import vaeBatchnorm from './vae-batchnorm.json';
 import unetAutoencoder from './unet-autoencoder.json';
 
-export const presets: readonly { file: string; title: string; doc: unknown }[] = [
-  { file: 'beta-vae', title: 'β-VAE (β = 10)', doc: betaVae },
-  { file: 'vae-beta0', title: 'VAE, β = 0', doc: vaeBeta0 },
-  { file: 'autoencoder', title: 'Autoencoder', doc: autoencoder },
-  { file: 'cnn-classifier', title: 'CNN classifier', doc: cnnClassifier },
-  { file: 'vae-batchnorm', title: 'VAE + BatchNorm', doc: vaeBatchnorm },
-  { file: 'unet-autoencoder', title: 'U-Net autoencoder', doc: unetAutoencoder },
+// `short` is the toolbar's button, so that the whole toolbar fits 1280 px.
+export const presets: readonly { file: string; title: string; short: string; doc: unknown }[] = [
+  { file: 'beta-vae', title: 'β-VAE (β = 10)', short: 'β-VAE', doc: betaVae },
+  { file: 'vae-beta0', title: 'VAE, β = 0', short: 'β = 0', doc: vaeBeta0 },
+  { file: 'autoencoder', title: 'Autoencoder', short: 'Autoencoder', doc: autoencoder },
+  { file: 'cnn-classifier', title: 'CNN classifier', short: 'CNN', doc: cnnClassifier },
+  { file: 'vae-batchnorm', title: 'VAE + BatchNorm', short: '+BatchNorm', doc: vaeBatchnorm },
+  { file: 'unet-autoencoder', title: 'U-Net autoencoder', short: 'U-Net', doc: unetAutoencoder },
 ];

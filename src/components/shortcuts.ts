@@ -14,6 +14,7 @@ export const SHORTCUTS: readonly { keys: string; action: string }[] = [
   { keys: 'Arrow keys', action: 'move the selected nodes (Shift: further)' },
   { keys: 'Wheel', action: 'zoom, over the background or a node' },
   { keys: 'Drag the background', action: 'pan' },
+  { keys: 'Click a node', action: 'select it: its params open under it (and in the inspector); its ▾ keeps them on the node' },
   { keys: 'Ctrl+click', action: 'add a node to the selection' },
   { keys: 'Shift+drag on the background', action: 'select the nodes the box touches' },
   { keys: 'Drag from a socket', action: 'draw a wire; onto a used input it replaces the wire there; onto empty canvas it opens the node search' },

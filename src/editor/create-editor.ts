@@ -27,14 +27,14 @@ import { WireFlow } from './wire-flow';
 import WireView from './WireView.vue';
 import NodeView from './NodeView.vue';
 import SocketView from './SocketView.vue';
-import { connectionEdge, NODE_WIDTH, viewConnection, ViewNode, type Schemes } from './view-node';
+import { connectionEdge, NODE_HEIGHT, NODE_WIDTH, viewConnection, ViewNode, type Schemes } from './view-node';
 
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra;
 
-/** The smallest zoom at which a node's title (14 px) still reads at ≥ 11 px on screen. */
-export const LEGIBLE_ZOOM = 0.85;
+/** The smallest zoom at which a node's title (15 px, styles.css `.node-label`) still reads at ≥ 11 px on screen. */
+export const LEGIBLE_ZOOM = 0.75;
 /** Room left around the graph when the view fits it, in screen pixels. */
-const VIEW_MARGIN = 24;
+const VIEW_MARGIN = 16;
 const NOTE_WIDTH = 220;
 
 /** The node search a wire released on empty canvas opens. */
@@ -485,7 +485,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   function nodeRect(id: string): Rect | undefined {
     const n = docNow().nodes.find((x) => x.id === id);
     if (n) {
-      const size = sizes[id] ?? { width: NODE_WIDTH, height: 140 };
+      const size = sizes[id] ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
       return { x: n.position[0], y: n.position[1], ...size };
     }
     const note = docNow().notes?.find((x) => x.id === id);
@@ -513,12 +513,12 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   canvasResizes.observe(container);
   const viewportSize = () => canvasSize;
 
-  /** A node's size before it is drawn: its title, a row per port, a row per param, the footer. */
+  /** A compact node's size before it is drawn: its title, a row per port, its line of params. */
   function estimateSize(id: string): Size {
     const def = nodeType(viewNodes.get(id)?.type ?? '');
     const ports = Math.max(def?.inputs.length ?? 1, def?.outputs.length ?? 1);
-    const params = Object.keys(def?.params ?? {}).length;
-    return { width: NODE_WIDTH, height: 36 + ports * 26 + (params ? params * 25 + 12 : 0) + (def?.category === 'layer' ? 28 : 0) };
+    const brief = Object.keys(def?.params ?? {}).length || def?.category === 'layer';
+    return { width: NODE_WIDTH, height: 34 + ports * 21 + (brief ? 34 : 0) };
   }
 
   async function setView(t: ViewTransform) {
@@ -598,9 +598,12 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
   async function arrange() {
     await requestSync();
     measureMissing();
-    // As wide as the canvas shows at a legible zoom: the graph then reads row by row, scrolling down only.
-    const width = (viewportSize().width - 2 * VIEW_MARGIN) / LEGIBLE_ZOOM;
-    const positions = arrangeLayout(docNow(), graph.analysis.order, (id) => nodeRect(id) ?? { width: NODE_WIDTH, height: 140 }, { width });
+    // At most as wide as the canvas shows at a legible zoom, so a big graph reads row by row, scrolling
+    // down only; narrower where that lets the whole graph show at a larger zoom.
+    const { width: w, height: h } = viewportSize();
+    const view = { width: w - 2 * VIEW_MARGIN, height: h - 2 * VIEW_MARGIN };
+    const size = (id: string) => nodeRect(id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
+    const positions = arrangeLayout(docNow(), graph.analysis.order, size, { width: view.width / LEGIBLE_ZOOM, view });
     graph.moveNodes(positions);
     await firstView();
   }
@@ -638,6 +641,15 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
 
   await requestSync();
 
+  // The one selected node comes to the front, so the drawer with its controls lies over its neighbours.
+  const stopFront = watch(
+    () => (ui.selection.length === 1 ? ui.selection[0] : null),
+    (id) => {
+      const view = id ? area.nodeViews.get(id) : undefined;
+      if (view && view.element.parentElement) void area.area.content.reorder(view.element, null);
+    },
+  );
+
   // Selecting a wire unselects the nodes.
   const stopWire = watch(
     () => ui.wire,
@@ -669,6 +681,7 @@ export async function createEditor(container: HTMLElement, pinia: Pinia): Promis
     destroy() {
       stop();
       stopWire();
+      stopFront();
       container.removeEventListener('pointerdown', onPress, { capture: true });
       resizes.disconnect();
       canvasResizes.disconnect();

@@ -6,11 +6,14 @@ import type { GraphEdge } from '../graph/document';
 import { edgeId } from '../graph/events';
 import { sockets } from './sockets';
 
-export const NODE_WIDTH = 180;
+/** A compact node's width (styles.css `.node`), in canvas units. */
+export const NODE_WIDTH = 136;
+/** A typical compact node's height, for a node not yet measured. */
+export const NODE_HEIGHT = 90;
 
 export class ViewNode extends ClassicPreset.Node {
   width = NODE_WIDTH;
-  height = 140;
+  height = NODE_HEIGHT;
   readonly type: string;
 
   constructor(id: string, def: NodeDefinition) {

@@ -23,9 +23,12 @@ export interface ViewTransform {
   k: number;
 }
 
-/** Defaults for 1280×800: the canvas gets about 64 % of the width and 70 % of the height. */
-export const DEFAULT_PANELS: Panels = { palette: 168, inspector: 296, bottom: 196, paletteOpen: true, inspectorOpen: true, bottomOpen: true };
-export const PANEL_LIMITS = { palette: [120, 360], inspector: [200, 640], bottom: [96, 640] } as const;
+/**
+ * Defaults for 1280×800: a narrow palette, a slim inspector and bottom panel, so the canvas keeps most
+ * of the window (912×626 px, 56 %) and a whole preset fits it legibly.
+ */
+export const DEFAULT_PANELS: Panels = { palette: 116, inspector: 240, bottom: 124, paletteOpen: true, inspectorOpen: true, bottomOpen: true };
+export const PANEL_LIMITS = { palette: [96, 360], inspector: [200, 640], bottom: [96, 1200] } as const;
 
 function storage(): Storage | null {
   try {

@@ -30,6 +30,11 @@ export const useUiStore = defineStore('ui', () => {
   const saved = storage()?.getItem(THEME_KEY);
   const theme = ref<Theme>(saved === 'light' ? 'light' : 'dark');
   const messages = ref<Message[]>([]);
+  /** Nodes whose param controls stay open on the canvas (the node's ▾ button). */
+  const pinned = ref<string[]>([]);
+  function togglePinned(id: string) {
+    pinned.value = pinned.value.includes(id) ? pinned.value.filter((x) => x !== id) : [...pinned.value, id];
+  }
   let nextId = 1;
   const timers = new Map<number, ReturnType<typeof setTimeout>>();
 
@@ -65,5 +70,5 @@ export const useUiStore = defineStore('ui', () => {
     return id;
   }
 
-  return { selection, wire, theme, messages, toggleTheme, setSelection, selectWire, notify, dismiss };
+  return { selection, wire, theme, messages, pinned, togglePinned, toggleTheme, setSelection, selectWire, notify, dismiss };
 });

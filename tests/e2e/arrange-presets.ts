@@ -9,7 +9,7 @@ const server = await startServer();
 const browser = await launchBrowser();
 try {
   const { page, context } = await openApp(browser, server);
-  for (const name of ['beta-vae', 'vae-beta0', 'autoencoder']) {
+  for (const name of ['beta-vae', 'vae-beta0', 'autoencoder', 'cnn-classifier', 'vae-batchnorm', 'unet-autoencoder']) {
     await page.getByTestId(`preset-${name}`).click();
     await page.waitForTimeout(500);
     await page.getByTestId('arrange').click();

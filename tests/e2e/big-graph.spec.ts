@@ -2,7 +2,7 @@
 // the view comes near them, with their wires. Speed is measured by `npm run bench` (bench/editor.ts), not here.
 import { describe, expect, it } from 'vitest';
 import { denseChain } from '../../bench/editor';
-import { expectCount, expectText, nodes, settle } from './canvas';
+import { expectCount, expectText, nodes, openControls, settle } from './canvas';
 import { openApp, useAppServer } from './harness';
 
 const env = useAppServer();
@@ -31,6 +31,7 @@ describe('big graphs', () => {
       await expect(wire.getAttribute('d')).resolves.toMatch(/M\s*-?\d/);
       // An edit there reaches the summary; Fit draws every node.
       const total = await page.getByTestId('summary-total-model').textContent();
+      await openControls(page, 'd396');
       await page.getByTestId('param-d396-units').fill('64');
       await expectText(page, 'shape-d396-output', '64');
       await expect(page.getByTestId('summary-total-model').textContent()).resolves.not.toBe(total);

@@ -64,6 +64,12 @@ export async function portIndex(page: Page, node: string, label: string, side: '
 
 export const nodes = (page: Page) => page.locator('[data-testid="node"]');
 
+/** Select a node (a click on its title) so that its param controls open under it: nodes are compact on the canvas. */
+export async function openControls(page: Page, id: string) {
+  await page.locator(`[data-node-id="${id}"] .node-label`).click();
+  await expectCount(page.getByTestId(`controls-${id}`), 1);
+}
+
 
 /** On-screen size of every node title, in CSS pixels: its font size times the canvas zoom. */
 export function titleSizes(page: Page): Promise<Record<string, number>> {
@@ -77,7 +83,7 @@ export function titleSizes(page: Page): Promise<Record<string, number>> {
   });
 }
 
-type Box = { x: number; y: number; width: number; height: number };
+export type Box = { x: number; y: number; width: number; height: number };
 /** Screen rectangles of the nodes, by id. */
 export function nodeBoxes(page: Page): Promise<Record<string, Box>> {
   return page.evaluate(() => {
@@ -89,6 +95,8 @@ export function nodeBoxes(page: Page): Promise<Record<string, Box>> {
     return out;
   });
 }
+/** `a` lies wholly inside `b` (half a pixel of rounding allowed). */
+export const inside = (a: Box, b: Box) => a.x >= b.x - 0.5 && a.y >= b.y - 0.5 && a.x + a.width <= b.x + b.width + 0.5 && a.y + a.height <= b.y + b.height + 0.5;
 export const overlaps = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** Wait for the view to settle after an action (sync, zoom, layout). */

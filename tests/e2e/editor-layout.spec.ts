@@ -2,32 +2,39 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canvasApp, expectCount, expectText, nodeBoxes, nodes, overlaps, settle, titleSizes } from './canvas';
+import { canvasApp, expectCount, expectText, inside, nodeBoxes, nodes, openControls, overlaps, settle, titleSizes } from './canvas';
 import { ROOT, useAppServer, type AppPage } from './harness';
 
 const env = useAppServer();
 
 const withApp = canvasApp(env);
 
-/** Node titles legible, the encoder and decoder framed, the minimap over no node. */
-async function expectReadable(app: AppPage) {
+/**
+ * The whole β-VAE in view and legible: every node and frame wholly inside the canvas, none under the
+ * minimap, every title at 11 px or more on screen, and the canvas most of the window.
+ */
+async function expectWholeAndLegible(app: AppPage, when: string) {
   const { page } = app;
-  const sizes = await titleSizes(page);
-  expect(Object.keys(sizes)).toHaveLength(20);
-  for (const [id, px] of Object.entries(sizes)) expect(px, `title of ${id}`).toBeGreaterThanOrEqual(11);
-  const minimap = (await page.getByTestId('minimap').boundingBox())!;
-  for (const [id, box] of Object.entries(await nodeBoxes(page))) expect(overlaps(box, minimap), `${id} under the minimap`).toBe(false);
-  // The start of the graph is on screen: the encoder's frame title and its first convolution.
   const canvas = (await page.getByTestId('canvas').boundingBox())!;
-  const conv1 = (await page.locator('[data-node-id="conv1"]').boundingBox())!;
-  expect(overlaps(conv1, canvas)).toBe(true);
-  const title = (await page.locator('[data-frame-id="encoder"] [data-testid="frame-title"]').boundingBox())!;
-  expect(title.y).toBeGreaterThanOrEqual(canvas.y);
-  expect(title.x).toBeGreaterThanOrEqual(canvas.x);
+  expect(canvas.width * canvas.height, `canvas area ${when}`).toBeGreaterThan(0.55 * 1280 * 800);
+  const sizes = await titleSizes(page);
+  expect(Object.keys(sizes), when).toHaveLength(20);
+  for (const [id, px] of Object.entries(sizes)) expect(px, `title of ${id} ${when}`).toBeGreaterThanOrEqual(11);
+  const minimap = (await page.getByTestId('minimap').boundingBox())!;
+  const boxes = await nodeBoxes(page);
+  expect(Object.keys(boxes), when).toHaveLength(20);
+  for (const [id, box] of Object.entries(boxes)) {
+    expect(inside(box, canvas), `${id} inside the canvas ${when}: ${JSON.stringify(box)} in ${JSON.stringify(canvas)}`).toBe(true);
+    expect(overlaps(box, minimap), `${id} under the minimap ${when}`).toBe(false);
+  }
+  for (const frame of await page.getByTestId('frame').all()) {
+    const box = (await frame.boundingBox())!;
+    expect(inside(box, canvas), `frame ${await frame.getAttribute('data-frame-id')} inside the canvas ${when}`).toBe(true);
+  }
 }
 
 describe('first view and layout', () => {
-  it('opens the β-VAE legible at 1280×800, in labelled frames, and Arrange keeps it so', async () => {
+  it('opens the whole β-VAE legible at 1280×800, in labelled frames; Arrange and Fit keep it so', async () => {
     await withApp(async (app) => {
       const { page } = app;
       await expect(page.locator('[data-testid="frame-title"]').allTextContents()).resolves.toEqual(
@@ -37,54 +44,146 @@ describe('first view and layout', () => {
       const encoder = (await page.locator('[data-frame-id="encoder"]').boundingBox())!;
       for (const id of ['conv1', 'conv2', 'sampling']) {
         const b = (await page.locator(`[data-node-id="${id}"]`).boundingBox())!;
-        expect(b.x >= encoder.x && b.x + b.width <= encoder.x + encoder.width && b.y >= encoder.y && b.y + b.height <= encoder.y + encoder.height, id).toBe(true);
+        expect(inside(b, encoder), id).toBe(true);
       }
-      // Rows, not one long strip: the layout is no wider than the canvas shows at this zoom.
-      const boxes = Object.values(await nodeBoxes(page));
-      const canvas = (await page.getByTestId('canvas').boundingBox())!;
-      const right = Math.max(...boxes.map((b) => b.x + b.width));
-      const left = Math.min(...boxes.map((b) => b.x));
-      expect(right - left).toBeLessThanOrEqual(canvas.width);
-      // The canvas keeps most of the window.
-      expect(canvas.width * canvas.height).toBeGreaterThan(0.4 * 1280 * 800);
-      await expectReadable(app);
+      // The toolbar fits the window: Fit, Arrange and the rest are on screen, not clipped.
+      await expect(page.evaluate(() => document.querySelector('.toolbar')!.scrollWidth <= 1280)).resolves.toBe(true);
+      for (const id of ['zoom-fit', 'arrange', 'theme']) {
+        const b = (await page.getByTestId(id).boundingBox())!;
+        expect(b.x + b.width, id).toBeLessThanOrEqual(1280);
+      }
+      // Compact nodes: a line of params, no controls until selected.
+      await expectText(page, 'summary-conv1', '32 filters · 3×3 · stride 2 · same · relu');
+      await expectCount(page.getByTestId('controls-conv1'), 0);
+      await expectWholeAndLegible(app, 'after load');
+      // Left to right within a frame: the encoder's chain reads in one row.
+      const at = await nodeBoxes(page);
+      const chain = ['data', 'conv1', 'conv2', 'flatten', 'dense', 'z_mean', 'sampling'];
+      for (let i = 1; i < chain.length; i++) expect(at[chain[i]].x, `${chain[i]} right of ${chain[i - 1]}`).toBeGreaterThan(at[chain[i - 1]].x + at[chain[i - 1]].width);
+      // Rows: the decoder below the encoder.
+      expect(at.dec_dense.y).toBeGreaterThan(encoder.y + encoder.height);
 
+      // Drag conv1 away, then Arrange lays it all out again in view, legible; one undo takes Arrange back.
+      const title = (await page.locator('[data-node-id="conv1"] .node-title').boundingBox())!;
+      await page.mouse.move(title.x + 30, title.y + title.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(title.x + 200, title.y + 250, { steps: 6 });
+      await page.mouse.up();
+      await settle(page);
+      const dragged = (await nodeBoxes(page)).conv1;
       await page.getByTestId('arrange').click();
       await settle(page, 800);
-      await expectReadable(app);
-      // Arrange is one undoable edit.
+      await expectWholeAndLegible(app, 'after Arrange');
+      const arranged = await nodeBoxes(page);
+      for (let i = 1; i < chain.length; i++) expect(arranged[chain[i]].x).toBeGreaterThan(arranged[chain[i - 1]].x + arranged[chain[i - 1]].width);
+      await page.keyboard.press('Control+z');
+      await settle(page);
+      const undone = (await nodeBoxes(page)).conv1;
+      expect(Math.abs(undone.x - arranged.conv1.x - (dragged.x - at.conv1.x))).toBeLessThan(2);
+
+      // Zoom far in, then Fit shows it all again.
+      await page.mouse.move(500, 300);
+      for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -300);
+      await settle(page);
+      expect((await titleSizes(page)).conv1).toBeGreaterThan(16);
       await page.getByTestId('zoom-fit').click();
       await settle(page);
-      const minimap = (await page.getByTestId('minimap').boundingBox())!;
-      for (const [id, box] of Object.entries(await nodeBoxes(page))) expect(overlaps(box, minimap), `${id} under the minimap after Fit`).toBe(false);
+      await expectWholeAndLegible(app, 'after Fit');
+    });
+  });
+
+  it('every preset opens legible; those that fit show whole', async () => {
+    await withApp(async ({ page }) => {
+      const fits = ['beta-vae', 'vae-beta0', 'autoencoder', 'cnn-classifier', 'unet-autoencoder'];
+      for (const name of [...fits, 'vae-batchnorm']) {
+        await page.getByTestId(`preset-${name}`).click();
+        await settle(page, 600);
+        const canvas = (await page.getByTestId('canvas').boundingBox())!;
+        for (const [id, px] of Object.entries(await titleSizes(page))) expect(px, `${name}: title of ${id}`).toBeGreaterThanOrEqual(11);
+        const boxes = await nodeBoxes(page);
+        // The rest: too big for the view at a legible zoom, it opens at its start (top left).
+        for (const [id, box] of Object.entries(boxes)) if (fits.includes(name) || id === 'data' || id === 'conv1') expect(inside(box, canvas), `${name}: ${id} in view`).toBe(true);
+      }
+    });
+  });
+
+  it('a compact node opens its controls when selected, over its neighbours; its ▾ keeps them on the node', async () => {
+    await withApp(async ({ page }) => {
+      const before = await nodeBoxes(page);
+      await openControls(page, 'conv1');
+      // A drawer under the node: nothing moves, and it lies over what is below.
+      const drawer = (await page.getByTestId('controls-conv1').boundingBox())!;
+      expect(drawer.y).toBeGreaterThanOrEqual(before.conv1.y + before.conv1.height - 2);
+      expect(await nodeBoxes(page)).toEqual(before);
+      const onTop = await page.evaluate(([x, y]) => !!document.elementFromPoint(x, y)?.closest('[data-testid="controls-conv1"]'), [drawer.x + drawer.width / 2, drawer.y + drawer.height - 4]);
+      expect(onTop).toBe(true);
+      await page.getByTestId('param-conv1-strides').fill('1');
+      await expectText(page, 'summary-conv1', '32 filters · 3×3 · same · relu');
+      await expectText(page, 'shape-conv1-output', '28×28×32');
+      // Another node selected: conv1's drawer closes, conv2's opens.
+      await openControls(page, 'conv2');
+      await expectCount(page.getByTestId('controls-conv1'), 0);
+      // Pinned: the controls stay on conv1, in the node (it grows), whatever is selected.
+      await page.getByTestId('pin-conv1').click();
+      await expectCount(page.getByTestId('controls-conv1'), 1);
+      await page.keyboard.press('Escape');
+      await expectCount(page.getByTestId('controls-conv2'), 0);
+      await expectCount(page.getByTestId('controls-conv1'), 1);
+      await settle(page);
+      const pinned = (await nodeBoxes(page)).conv1;
+      expect(pinned.height).toBeGreaterThan(before.conv1.height + 80);
+      await page.getByTestId('param-conv1-filters').fill('16');
+      await expectText(page, 'params-conv1', '160');
+      await page.getByTestId('pin-conv1').click();
+      await expectCount(page.getByTestId('controls-conv1'), 0);
+      await settle(page);
+      // Compact again (its line of params is shorter now: stride 1 is Keras's default, left out).
+      expect((await nodeBoxes(page)).conv1.height).toBeLessThanOrEqual(before.conv1.height);
+      // Near the canvas's bottom edge the drawer opens upward, inside the canvas.
+      await page.keyboard.press('Escape');
+      const canvas = (await page.getByTestId('canvas').boundingBox())!;
+      const encoder = (await page.locator('[data-frame-id="encoder"]').boundingBox())!;
+      const from = { x: canvas.x + canvas.width - 12, y: encoder.y + encoder.height + 12 };
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+      await page.mouse.move(from.x, from.y + (canvas.y + canvas.height - 30) - (before.conv1.y + before.conv1.height), { steps: 5 });
+      await page.mouse.up();
+      await settle(page);
+      const low = (await nodeBoxes(page)).conv1;
+      expect(low.y + low.height).toBeGreaterThan(canvas.y + canvas.height - 60);
+      await openControls(page, 'conv2');
+      await settle(page, 100);
+      const up = (await page.getByTestId('controls-conv2').boundingBox())!;
+      expect(inside(up, canvas), JSON.stringify(up)).toBe(true);
+      expect(up.y + up.height).toBeLessThanOrEqual((await nodeBoxes(page)).conv2.y + 2);
     });
   });
 
   it('panels resize and collapse; zoom, tab and panel sizes survive a reload', async () => {
     await withApp(async ({ page }) => {
       const canvas0 = (await page.getByTestId('canvas').boundingBox())!;
-      // Drag the inspector's splitter 100 px to the right: the inspector narrows, the canvas widens.
+      // Drag the inspector's splitter 100 px to the left: the inspector widens, the canvas narrows.
       const split = (await page.getByTestId('splitter-inspector').boundingBox())!;
       await page.mouse.move(split.x + split.width / 2, split.y + 40);
       await page.mouse.down();
-      await page.mouse.move(split.x + split.width / 2 + 100, split.y + 40, { steps: 5 });
+      await page.mouse.move(split.x + split.width / 2 - 100, split.y + 40, { steps: 5 });
       await page.mouse.up();
       const canvas1 = (await page.getByTestId('canvas').boundingBox())!;
-      expect(canvas1.width).toBeGreaterThan(canvas0.width + 90);
+      expect(canvas1.width).toBeLessThan(canvas0.width - 90);
       // Hide the palette and the bottom panel.
       await page.getByTestId('toggle-palette').click();
       await page.getByTestId('toggle-bottom').click();
       await settle(page);
       const canvas2 = (await page.getByTestId('canvas').boundingBox())!;
       expect(canvas2.width).toBeGreaterThan(canvas1.width + 100);
-      expect(canvas2.height).toBeGreaterThan(canvas1.height + 100);
+      expect(canvas2.height).toBeGreaterThan(canvas1.height + 80);
       await expect(page.getByTestId('palette-search').isVisible()).resolves.toBe(false);
       // Open the Plots tab (that shows the bottom panel again), zoom in with the wheel over a node's body.
       await page.getByTestId('tab-plots').click();
       await settle(page);
       // The Plots tab does not take canvas height: the bottom panel keeps its size whatever the tab.
       expect((await page.getByTestId('canvas').boundingBox())!.height).toBeCloseTo(canvas1.height, 0);
-      const conv1 = (await page.locator('[data-node-id="conv1"] .node-params').boundingBox())!;
+      const conv1 = (await page.locator('[data-node-id="conv1"] .node-brief').boundingBox())!;
       await page.mouse.move(conv1.x + conv1.width / 2, conv1.y + conv1.height / 2);
       const before = (await titleSizes(page)).conv1;
       await page.mouse.wheel(0, -200);

@@ -1,6 +1,6 @@
 // The editor in Chromium: the built app served on 127.0.0.1, one fresh browser context (empty localStorage) per test.
 import { describe, expect, it } from 'vitest';
-import { expectCount, expectSomeText, expectText, nodes, wire } from './canvas';
+import { expectCount, expectSomeText, expectText, nodes, openControls, wire } from './canvas';
 import { openApp, useAppServer, type AppPage } from './harness';
 
 const env = useAppServer();
@@ -63,6 +63,7 @@ describe('editor', () => {
 
   it('Conv2D filters 32 → 16 changes the downstream parameter counts and the encoder total; undo brings it back', async () => {
     await withApp(async ({ page }) => {
+      await openControls(page, 'conv1');
       await page.getByTestId('param-conv1-filters').fill('16');
       await expectText(page, 'shape-conv1-output', '14×14×16');
       await expectText(page, 'params-conv1', '160'); // 3·3·1·16 + 16
@@ -139,6 +140,7 @@ describe('editor', () => {
 
   it('keeps the graph after a reload', async () => {
     await withApp(async ({ page }) => {
+      await openControls(page, 'conv1');
       await page.getByTestId('param-conv1-filters').fill('16');
       await expectText(page, 'summary-total-encoder', '59,700');
       await page.reload();
@@ -151,6 +153,7 @@ describe('editor', () => {
 
   it('a malformed or foreign file shows its diagnostics and leaves the graph untouched', async () => {
     await withApp(async ({ page }) => {
+      await openControls(page, 'conv1');
       await page.getByTestId('param-conv1-filters').fill('16');
       await expectText(page, 'summary-total-encoder', '59,700');
       const input = page.getByTestId('open-file');

@@ -42,7 +42,7 @@ describe('keys', () => {
       // ".": conv1 fills the view at 100 %, in the middle.
       await page.keyboard.press('.');
       await settle(page);
-      expect((await titleSizes(page)).conv1).toBeCloseTo(14, 0);
+      expect((await titleSizes(page)).conv1).toBeCloseTo(15, 0);
       const canvas = (await page.getByTestId('canvas').boundingBox())!;
       const c = await centre(page.locator('[data-node-id="conv1"]'));
       expect(Math.abs(c.x - (canvas.x + canvas.width / 2))).toBeLessThan(3);

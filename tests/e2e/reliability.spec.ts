@@ -2,6 +2,7 @@
 // continued run loses nothing. Each test runs Chromium with a persistent profile in a fresh folder,
 // as people use a browser (the reload lock-up showed there), on small settings.
 import { describe, expect, it } from 'vitest';
+import { openControls } from './canvas';
 import { openPersistentApp, useServer, type PersistentApp } from './harness';
 import { chartNumber, fillSettings, phase, recentTotals, stepNow, waitFor, waitPhase, waitStep } from './panel';
 
@@ -97,6 +98,7 @@ describe('continuing a run', () => {
       await fillSettings(page, { limit: 32, batch: 32, epochs: 200, lr: 0.003 });
       await page.getByTestId('train-start').click();
       await waitStep(page, 4, 120_000);
+      await openControls(page, 'beta');
       await page.getByTestId('param-beta-beta').fill('5');
       await page.getByTestId('chart-marker').first().waitFor({ timeout: 20_000 });
       await waitStep(page, 24, 180_000);

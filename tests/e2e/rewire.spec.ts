@@ -1,7 +1,7 @@
 // Rewiring in one move (issue 12, item 3): each gesture works and undoes in one step.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { canvasApp, centre, dragFromSocket, expectCount, expectSomeText, expectText, nodes, settle, socket, wire, wireMidpoint } from './canvas';
+import { canvasApp, centre, dragFromSocket, expectCount, expectSomeText, expectText, nodes, openControls, settle, socket, wire, wireMidpoint } from './canvas';
 import { useAppServer } from './harness';
 
 const env = useAppServer();
@@ -137,6 +137,7 @@ describe('rewiring', () => {
 
   it('a diagnostic with a fix offers it as a button: Insert Flatten, Set units to 2 to match μ; each undoes in one step', async () => {
     await withApp(async ({ page }) => {
+      await openControls(page, 'z_log_var');
       await page.getByTestId('param-z_log_var-units').fill('3');
       await expectSomeText(page, 'diagnostic-sampling', /μ is \[2\] but log σ² is \[3\]/);
       await expect(page.getByTestId('fix-sampling').first().textContent()).resolves.toBe('Set units to 2 to match μ');

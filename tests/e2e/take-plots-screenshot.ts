@@ -4,7 +4,18 @@
 //    window 1,500 px high so that the whole comparison shows.
 // Run after a build: `npx vite build && npx tsx tests/e2e/take-plots-screenshot.ts [limit] [epochs] [compare|no-compare] [batch]`.
 import { resolve } from 'node:path';
+import type { Page } from 'playwright-core';
 import { launchBrowser, openApp, ROOT, startServer } from './harness';
+
+/** Drag the bar above the bottom panel so the panel is `px` high, as one would to see the plots. */
+async function bottomPanel(page: Page, px: number) {
+  const bar = (await page.getByTestId('splitter-bottom').boundingBox())!;
+  const height = page.viewportSize()!.height;
+  await page.mouse.move(bar.x + 300, bar.y + bar.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(bar.x + 300, height - px - bar.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
 
 const LIMIT = Number(process.argv[2] ?? 5000);
 const EPOCHS = Number(process.argv[3] ?? 2);
@@ -25,6 +36,8 @@ try {
     await page.getByTestId(id).press('Tab');
   }
   await page.getByTestId('tab-plots').click();
+  await bottomPanel(page, 464);
+  await page.keyboard.press('f');
   await page.getByTestId('train-start').evaluate((b) => (b as HTMLButtonElement).click());
   const t0 = Date.now();
   let last = '';
@@ -46,6 +59,8 @@ try {
   if (process.argv[4] !== 'no-compare') {
   await page.setViewportSize({ width: 1280, height: 1500 });
   await page.getByTestId('tab-compare').click();
+  await bottomPanel(page, 1000);
+  await page.keyboard.press('f');
   for (const [id, v] of [
     ['compare-limit', LIMIT],
     ['compare-batch', BATCH],

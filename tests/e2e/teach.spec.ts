@@ -81,6 +81,8 @@ describe('the inspector', () => {
 
   it('Reshape takes -1, and an invalid target shows its message', async () => {
     await withApp(async ({ page }) => {
+      // On the node: selected, its controls open under it.
+      await select(page, 'reshape');
       const field = page.getByTestId('param-reshape-targetShape');
       await field.fill('7, 7, -1');
       await field.press('Enter');
@@ -111,6 +113,7 @@ describe('share by link', () => {
     let link = '';
     await withApp(async ({ page, context }) => {
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: env.server.url });
+      await select(page, 'conv1');
       await page.getByTestId('param-conv1-filters').fill('16');
       await eventually(text(page, 'params-conv1'), /^160$/, 'conv1 params after the edit');
       const name = page.getByTestId('doc-name');
@@ -141,6 +144,7 @@ describe('share by link', () => {
       await page.getByTestId('from-link').waitFor();
       expect(await autosaved(page)).toBe(before);
       // The first edit keeps it: saved, and the link leaves the address.
+      await select(page, 'conv1');
       await page.getByTestId('param-conv1-filters').fill('8');
       await eventually(text(page, 'params-conv1'), /^80$/, 'after the edit');
       await page.waitForFunction(() => JSON.parse(localStorage.getItem('wirelab.graph') ?? '{}').name === 'Shared <b>VAE</b>');

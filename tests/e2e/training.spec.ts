@@ -3,6 +3,7 @@
 // (SwiftShader, a software fallback adapter): correct but slow, so the batches here are tiny.
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { openControls } from './canvas';
 import { launchBrowser, openApp, useAppServer, type AppPage } from './harness';
 
 const env = useAppServer();
@@ -157,6 +158,7 @@ describe('training', () => {
       // The total and the terms in two panes; the chart keeps its size when a marker appears.
       expect(await page.getByTestId('loss-pane-terms').isVisible()).toBe(true);
       const before = (await page.getByTestId('loss-chart').boundingBox())!;
+      await openControls(page, 'beta');
       await page.getByTestId('param-beta-beta').fill('4');
       const marker = page.getByTestId('chart-marker').first();
       // Wait on the marker itself, with a margin a loaded 2-core machine meets (5 s failed beside another browser).
