@@ -65,12 +65,13 @@ if (process.argv.includes('--rates-only')) {
   console.log(`bind group cache ${process.env.WIRELAB_BIND_GROUP_CACHE === '0' ? 'off' : 'on'}: batch ${B1} ${(await rate(B1)).toFixed(0)} samples/s, batch ${B2} ${(await rate(B2)).toFixed(0)} samples/s`);
   process.exit(0);
 }
-for (const size of small ? [15, 120] : [15, 40, 120, 400]) {
+const profileOnly = process.argv.includes('--profile-only');
+for (const size of profileOnly ? [] : small ? [15, 120] : [15, 40, 120, 400]) {
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', size);
   say(`submit every ${size} dispatches: batch ${B1} ${(await rate(B1)).toFixed(0)} samples/s, batch ${B2} ${(await rate(B2)).toFixed(0)} samples/s`);
 }
 tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 15);
-say(`dilated filter gradient: batch ${B1} ${(await rate(B1, { filterGradient: 'dilated' })).toFixed(0)}, batch ${B2} ${(await rate(B2, { filterGradient: 'dilated' })).toFixed(0)} samples/s`);
+if (!profileOnly) say(`dilated filter gradient: batch ${B1} ${(await rate(B1, { filterGradient: 'dilated' })).toFixed(0)}, batch ${B2} ${(await rate(B2, { filterGradient: 'dilated' })).toFixed(0)} samples/s`);
 
 // Each op alone, ms (GPU-bound at this size: 10 back to back, then a read).
 async function time(label: string, f: () => tf.Tensor | tf.Tensor[]) {
@@ -98,7 +99,7 @@ const convs: { name: string; x: [number, number, number, number]; k: number; cou
   { name: 'convT2 14→28 64→32 (as conv 28→14 32→64)', x: [B, 28, 28, 32], k: 3, cout: 64, s: 2 },
   { name: 'convT3 28→28 32→1 (as conv 28→28 1→32)', x: [B, 28, 28, 1], k: 3, cout: 32, s: 1 },
 ];
-for (const c of convs) {
+for (const c of profileOnly ? [] : convs) {
   const x = tf.randomNormal(c.x) as tf.Tensor4D;
   const w = tf.randomNormal([c.k, c.k, c.x[3], c.cout]) as tf.Tensor4D;
   const y = tf.conv2d(x, w, c.s, 'same');
@@ -110,14 +111,16 @@ for (const c of convs) {
   await time(`${c.name}: column sum of dy`, () => ops.columnSum(y));
   tf.dispose([x, w, y]);
 }
+if (!profileOnly) {
 const img = tf.randomUniform([B, 28, 28, 1]);
 const p = tf.randomUniform([B, 28, 28, 1]);
 await time('BCE loss (one reduction)', () => ops.bceLoss(img, p, 784, 1e-7));
 await time('BCE gradient', () => ops.bceGrad(img, p, tf.scalar(1), 784, 1e-7));
 tf.dispose([img, p]);
+}
 
-// CPU profile of 100 steps at batch 128 (the JavaScript time per dispatch).
-{
+// CPU profile of 100 steps at batch 128 (the JavaScript time per dispatch): --profile-only.
+if (profileOnly) {
   const program = compile(doc, tf, {});
   const step = createTrainingStep(tf, program, 'rmsprop', 0.001, 'fast');
   const image = tf.randomUniform([B1, 28, 28, 1]) as tf.Tensor4D;
@@ -141,5 +144,5 @@ tf.dispose([img, p]);
   writeFileSync(path.join(out, 'step-128.cpuprofile'), JSON.stringify(profile));
   say(`profiled 100 steps at batch ${B1}: ${(wall / 100).toFixed(2)} ms a step, ${(cpu / 100).toFixed(2)} ms of it dispatching`);
 }
-writeFileSync(path.join(out, 'explore.txt'), log.join('\n') + '\n');
+writeFileSync(path.join(out, profileOnly ? 'explore-profile.txt' : 'explore.txt'), log.join('\n') + '\n');
 process.exit(0);

@@ -30,12 +30,18 @@ unxz "$B/node.xz" "$WORK/node" && chmod +x "$WORK/node"
   echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-} VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-}"
 } | tee "$OUT/gpu-bench.log"
 cd "$B"
-"$WORK/node" gpu-bench.mjs --data data --preset beta-vae.json --torch torch_vae.py --out "$OUT" --runs "${RUNS:-5}" 2>&1 | tee -a "$OUT/gpu-bench.log"
-status=${PIPESTATUS[0]}
-# EXPLORE=1: also what to speed up next (submit sizes, each op alone, a CPU profile of the step).
-if [ "${EXPLORE:-0}" = 1 ]; then
-  "$WORK/node" gpu-explore.mjs --preset beta-vae.json --out "$OUT" 2>&1 | tee "$OUT/gpu-explore.log"
-  WIRELAB_BIND_GROUP_CACHE=0 "$WORK/node" gpu-explore.mjs --preset beta-vae.json --out "$OUT" --rates-only 2>&1 | tee -a "$OUT/gpu-explore.log"
+# EXPLORE=1: first what to speed up next (submit sizes, each op alone, a CPU profile of the step,
+# the bind group cache off); EXPLORE=only: that alone, without the bench.
+if [ "${EXPLORE:-0}" != 0 ]; then
+  timeout 240 "$WORK/node" gpu-explore.mjs --preset beta-vae.json --out "$OUT" 2>&1 | tee "$OUT/gpu-explore.log"
+  echo "explore: exit ${PIPESTATUS[0]}" | tee -a "$OUT/gpu-explore.log"
+  timeout 90 "$WORK/node" gpu-explore.mjs --preset beta-vae.json --out "$OUT" --profile-only 2>&1 | tee -a "$OUT/gpu-explore.log"
+  WIRELAB_BIND_GROUP_CACHE=0 timeout 90 "$WORK/node" gpu-explore.mjs --preset beta-vae.json --out "$OUT" --rates-only 2>&1 | tee -a "$OUT/gpu-explore.log"
+fi
+status=0
+if [ "${EXPLORE:-0}" != only ]; then
+  "$WORK/node" gpu-bench.mjs --data data --preset beta-vae.json --torch torch_vae.py --out "$OUT" --runs "${RUNS:-5}" 2>&1 | tee -a "$OUT/gpu-bench.log"
+  status=${PIPESTATUS[0]}
 fi
 rm -rf "$WORK"
 exit "$status"
