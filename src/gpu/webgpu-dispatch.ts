@@ -20,6 +20,7 @@ interface DeviceLike {
   createShaderModule(d: { code: string; label?: string }): unknown;
   createComputePipeline(d: { layout: 'auto'; compute: { module: unknown; entryPoint: string }; label?: string }): { getBindGroupLayout(i: number): unknown };
   createBindGroup(d: { layout: unknown; entries: { binding: number; resource: { buffer: GpuBufferLike } }[] }): unknown;
+  createBuffer(d: { size: number; usage: number }): GpuBufferLike;
   readonly limits: { maxComputeWorkgroupsPerDimension: number };
 }
 export interface WebGpuBackendLike {
@@ -65,6 +66,26 @@ export interface DirectKernel {
   grid?: [number, number, number];
 }
 
+// Uniform blocks by content, written once and kept: a step's kernels pass the same shapes and
+// constants step after step, so no upload per dispatch, and the bind group (keyed by its buffers)
+// is found again. Bounded: a new content past the limit starts the map again (Adam's per-step
+// bias corrections make new content every step).
+const uniformsByContent = new WeakMap<object, Map<string, GpuBufferLike>>();
+const UNIFORM_LIMIT = 1024;
+function uniformBuffer(backend: WebGpuBackendLike, bytes: ArrayBuffer): GpuBufferLike {
+  let byContent = uniformsByContent.get(backend.device);
+  if (!byContent) uniformsByContent.set(backend.device, (byContent = new Map()));
+  const key = String.fromCharCode(...new Uint16Array(bytes));
+  let buffer = byContent.get(key);
+  if (!buffer) {
+    if (byContent.size >= UNIFORM_LIMIT) byContent.clear();
+    buffer = backend.device.createBuffer({ size: bytes.byteLength, usage: UNIFORM_USAGE });
+    backend.queue.writeBuffer(buffer, 0, bytes);
+    byContent.set(key, buffer);
+  }
+  return buffer;
+}
+
 /** Records one compute dispatch into tfjs's webgpu queue; returns the freshly allocated outputs. */
 export function dispatchDirect(backend: WebGpuBackendLike, k: DirectKernel): tfjs.TensorInfo[] {
   let cache = pipelines.get(backend.device);
@@ -81,9 +102,7 @@ export function dispatchDirect(backend: WebGpuBackendLike, k: DirectKernel): tfj
     backend.uploadToGPU(t.dataId);
     backend.commandQueueOwnedIds.add(t.dataId);
   }
-  const uniform = backend.bufferManager.acquireBuffer(k.uniforms.byteLength, UNIFORM_USAGE);
-  backend.queue.writeBuffer(uniform, 0, k.uniforms);
-  backend.uniformPendingDisposal.push(uniform);
+  const uniform = uniformBuffer(backend, k.uniforms);
   const buffers = [...all.map((t) => backend.tensorMap.get(t.dataId).resource!), uniform];
   const group = backend.device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { filterGradient } from '../../src/compile/conv-gradient';
 import { useNodeWebGpu } from '../../src/compile/webgpu-node';
 import { convWeightGrad } from '../../src/gpu/conv-kernels';
+import { fusedOps } from '../../src/compile/fused-ops';
 import { tf } from '../helpers';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -65,4 +66,33 @@ describe('conv weight gradient kernel (WebGPU in Node, SwiftShader)', () => {
       tf.dispose([x, dy, dk, db, onlyK, refK, refB]);
     }, 300_000);
   }
+});
+
+describe('long reductions in two passes (WebGPU in Node, SwiftShader)', () => {
+  it('column sums of tall inputs (one column, and three) equal tfjs sum', async (ctx) => {
+    if (noAdapter) return ctx.skip();
+    const ops = fusedOps(tf);
+    for (const shape of [[3, 200, 200, 1], [70_001, 3], [100, 3]] as number[][]) {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', 3);
+      const mine = ops.columnSum(x);
+      const ref = tf.sum(tf.reshape(x, [-1, shape.at(-1)!]), 0);
+      expect(relative((await mine.data()) as Float32Array, (await ref.data()) as Float32Array), `shape ${shape}`).toBeLessThan(1e-5);
+      tf.dispose([x, mine, ref]);
+    }
+  }, 300_000);
+
+  it('BCE and KL losses over 100,000 terms equal tfjs ops', async (ctx) => {
+    if (noAdapter) return ctx.skip();
+    const ops = fusedOps(tf);
+    const x = tf.randomUniform([128, 28, 28, 1], 0, 1, 'float32', 4);
+    const p = tf.randomUniform([128, 28, 28, 1], 0, 1, 'float32', 5);
+    const bce = ops.bceLoss(x, p, 2, 1e-7);
+    const q = tf.clipByValue(p, 1e-7, 1 - 1e-7);
+    const ref = tf.mul(tf.sum(tf.neg(tf.add(tf.mul(x, tf.log(q)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, q)))))), 2);
+    expect(Math.abs((await bce.data())[0] / (await ref.data())[0] - 1)).toBeLessThan(1e-5);
+    const kl = ops.klLoss(x, p, -0.5);
+    const klRef = tf.mul(tf.sum(tf.sub(tf.sub(tf.add(1, p), tf.square(x)), tf.exp(p))), -0.5);
+    expect(Math.abs((await kl.data())[0] / (await klRef.data())[0] - 1)).toBeLessThan(1e-5);
+    tf.dispose([x, p, bce, q, ref, kl, klRef]);
+  }, 300_000);
 });
