@@ -27,7 +27,7 @@ interface Elementwise {
   js(v: Record<string, number>, a: Record<string, number>, o: number[]): void;
 }
 
-const ACT_WGSL = `
+export const ACT_WGSL = `
 fn activate(x: f32, act: f32) -> f32 {
   if (act == 1.0) { return max(x, 0.0); }
   if (act == 2.0) { return 1.0 / (1.0 + exp(-x)); }

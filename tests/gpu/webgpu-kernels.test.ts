@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { filterGradient } from '../../src/compile/conv-gradient';
 import { useNodeWebGpu } from '../../src/compile/webgpu-node';
-import { convWeightGrad } from '../../src/gpu/conv-kernels';
+import { convBiasActivation, convWeightGrad } from '../../src/gpu/conv-kernels';
 import { fusedOps } from '../../src/compile/fused-ops';
 import { tf } from '../helpers';
 
@@ -95,4 +95,36 @@ describe('long reductions in two passes (WebGPU in Node, SwiftShader)', () => {
     expect(Math.abs((await kl.data())[0] / (await klRef.data())[0] - 1)).toBeLessThan(1e-5);
     tf.dispose([x, p, bce, q, ref, kl, klRef]);
   }, 300_000);
+});
+
+describe('conv and transposed conv with bias and activation (WebGPU in Node, SwiftShader)', () => {
+  const CONVS: { name: string; x: Four; k: number; n: number; s: number; pad: 'same' | 'valid'; act: 'relu' | 'sigmoid' | 'linear' | 'tanh' }[] = [
+    { name: 'conv1 28→14, 1→32, relu', x: [3, 28, 28, 1], k: 3, n: 32, s: 2, pad: 'same', act: 'relu' },
+    { name: 'conv2 14→7, 32→64, relu', x: [2, 14, 14, 32], k: 3, n: 64, s: 2, pad: 'same', act: 'relu' },
+    { name: 'valid 5×5 stride 3, 3→20, tanh', x: [2, 17, 13, 3], k: 5, n: 20, s: 3, pad: 'valid', act: 'tanh' },
+    { name: 'same 4×4 stride 2 (uneven padding), 5→16, linear', x: [2, 9, 11, 5], k: 4, n: 16, s: 2, pad: 'same', act: 'linear' },
+  ];
+  for (const c of CONVS) {
+    it(`${c.name}: conv and its transposed conv equal tfjs's`, async (ctx) => {
+      if (noAdapter) return ctx.skip();
+      const [b, h, w, cin] = c.x;
+      const oh = c.pad === 'same' ? Math.ceil(h / c.s) : Math.floor((h - c.k) / c.s) + 1;
+      const ow = c.pad === 'same' ? Math.ceil(w / c.s) : Math.floor((w - c.k) / c.s) + 1;
+      const x = tf.randomNormal(c.x, 0, 1, 'float32', 6) as tf.Tensor4D;
+      const filter = tf.randomNormal([c.k, c.k, cin, c.n], 0, 1, 'float32', 7) as tf.Tensor4D;
+      const bias = tf.randomNormal([c.n], 0, 1, 'float32', 8);
+      const act = (t: tf.Tensor) => (c.act === 'relu' ? tf.relu(t) : c.act === 'sigmoid' ? tf.sigmoid(t) : c.act === 'tanh' ? tf.tanh(t) : t);
+      const mine = convBiasActivation(tf, x, filter, bias, c.s, c.pad, c.act, false, [oh, ow]);
+      const ref = act(tf.add(tf.conv2d(x, filter, c.s, c.pad), bias));
+      expect(mine.shape).toEqual(ref.shape);
+      expect(relative((await mine.data()) as Float32Array, (await ref.data()) as Float32Array)).toBeLessThan(1e-5);
+      // The transposed conv back to x's shape: the filter [k, k, cin, n] read as [k, k, out = cin, in = n].
+      const dy = tf.randomNormal([b, oh, ow, c.n], 0, 1, 'float32', 9) as tf.Tensor4D;
+      const back = convBiasActivation(tf, dy, filter, null, c.s, c.pad, 'linear', true, [h, w]);
+      const backRef = tf.conv2dTranspose(dy, filter, [b, h, w, cin], c.s, c.pad);
+      expect(back.shape).toEqual(backRef.shape);
+      expect(relative((await back.data()) as Float32Array, (await backRef.data()) as Float32Array)).toBeLessThan(1e-5);
+      tf.dispose([x, filter, bias, mine, ref, dy, back, backRef]);
+    }, 300_000);
+  }
 });
