@@ -92,11 +92,7 @@ export function convStep(ctx: BuildContext, p: ConvParams, transposed: boolean, 
   const pad = p.padding as 'same' | 'valid';
   const { ops } = fast;
   return (x: tfjs.Tensor4D, kernel: tfjs.Tensor4D, bias: tfjs.Tensor | null): StepPart => {
-    // A conv, bias and activation are one kernel in tfjs (FusedConv2D) except with tanh.
-    const y =
-      !transposed && act !== 'tanh'
-        ? tf.fused.conv2d({ x, filter: kernel, strides: p.strides, pad, bias: bias ?? undefined, activation: act })
-        : (ops.biasActivation(transposed ? tf.conv2dTranspose(x, kernel, [x.shape[0], ...outShape!], p.strides, pad) : tf.conv2d(x, kernel, p.strides, pad), bias, act) as tfjs.Tensor4D);
+    const y = fast.conv(x, kernel, bias, p.strides, pad, act, transposed, transposed ? [outShape![0], outShape![1]] : [convLength(x.shape[1], p.kernelSize, p.strides, pad), convLength(x.shape[2], p.kernelSize, p.strides, pad)]);
     return {
       outputs: { output: y },
       backward: (grads, wanted) => {
@@ -108,7 +104,8 @@ export function convStep(ctx: BuildContext, p: ConvParams, transposed: boolean, 
         // added after it (Σ of d).
         const weights = transposed ? fast.convWeightGradients(d, x, kernel.shape, p.strides, pad, false) : fast.convWeightGradients(x, d, kernel.shape, p.strides, pad, !!bias);
         if (transposed && bias) weights.push(ops.columnSum(d));
-        const dx = !wanted.has('input') ? undefined : transposed ? tf.conv2d(d, kernel, p.strides, pad) : tf.conv2dTranspose(d, kernel, x.shape, p.strides, pad);
+        // The input's gradient: the conv in the other direction, back to x's size.
+        const dx = !wanted.has('input') ? undefined : fast.conv(d, kernel, null, p.strides, pad, 'linear', !transposed, [x.shape[1], x.shape[2]]);
         return { inputs: { input: [dx] }, weights };
       },
     };

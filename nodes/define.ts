@@ -7,6 +7,7 @@ import { describeValue } from '../src/graph/describe';
 import type { ExportNode, KerasExport, TorchExport } from '../src/export/contract';
 import type { Program } from '../src/compile/compile';
 import type { FusedOps } from '../src/compile/fused-ops';
+import type { FusedActivation } from '../src/gpu/fused-kernels';
 import type { ImageSet } from '../src/train/data';
 import type { Plot } from '../src/train/plot-types';
 
@@ -190,6 +191,11 @@ export interface FastContext {
    * channel axis), as the compiler picked for the backend (one split-sum kernel on webgpu).
    */
   convWeightGradients(x: tfjs.Tensor4D, dy: tfjs.Tensor4D, filterShape: [number, number, number, number], strides: number, pad: 'same' | 'valid', bias: boolean): tfjs.Tensor[];
+  /**
+   * act(conv(x, filter) + bias), or with `transposed` act(conv2dTranspose(x, filter) + bias), to an
+   * output of outHW pixels: one kernel on webgpu, tfjs's ops elsewhere.
+   */
+  conv(x: tfjs.Tensor4D, filter: tfjs.Tensor4D, bias: tfjs.Tensor | null, strides: number, pad: 'same' | 'valid', act: FusedActivation, transposed: boolean, outHW: readonly [number, number]): tfjs.Tensor4D;
 }
 
 /**

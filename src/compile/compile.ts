@@ -15,7 +15,7 @@ import { memoryProblem, type MemoryLimit } from '../graph/memory';
 import type * as tfjs from '@tensorflow/tfjs';
 import { backprop, canBackprop, type Gradients } from './backprop';
 import { filterGradient } from './conv-gradient';
-import { convWeightGrad } from '../gpu/conv-kernels';
+import { convBiasActivation, convWeightGrad } from '../gpu/conv-kernels';
 import { fusedOps } from './fused-ops';
 
 export class CompileError extends Error {
@@ -138,6 +138,15 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
           ? filterGradient(tf, x, dy, shape, strides, pad)
           : (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', dilations: 1, filterShape: shape }) as tfjs.Tensor4D);
       return bias ? [filter, ops.columnSum(dy)] : [filter];
+    },
+    conv: (x, filter, bias, strides, pad, act, transposed, [oh, ow]) => {
+      // Our kernel on webgpu, except for fewer than 16 output channels (it computes 16 at a time).
+      const channels = transposed ? filter.shape[2] : filter.shape[3];
+      if (webgpu && channels >= 16) return convBiasActivation(tf, x, filter, bias, strides, pad, act, transposed, [oh, ow]);
+      // A conv, bias and activation are one kernel in tfjs (FusedConv2D) except with tanh.
+      if (!transposed && act !== 'tanh') return tf.fused.conv2d({ x, filter, strides, pad, bias: bias ?? undefined, activation: act });
+      const y = transposed ? tf.conv2dTranspose(x, filter, [x.shape[0], oh, ow, filter.shape[2]], strides, pad) : tf.conv2d(x, filter, strides, pad);
+      return ops.biasActivation(y, bias, act) as tfjs.Tensor4D;
     },
   };
   const byId = new Map<string, GraphNode>(doc.nodes.map((n) => [n.id, n]));
