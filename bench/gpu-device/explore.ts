@@ -11,7 +11,7 @@ import { registerFastConvGradients } from '../../src/compile/conv-gradient';
 import { useNodeWebGpu, describeNodeAdapter } from '../../src/compile/webgpu-node';
 import { fusedOps } from '../../src/compile/fused-ops';
 import { filterGradient } from '../../src/compile/conv-gradient';
-import { convWeightGrad } from '../../src/gpu/conv-kernels';
+import { convBiasActivation, convWeightGrad } from '../../src/gpu/conv-kernels';
 import { parse } from '../../src/graph/parse';
 import { createTrainingStep } from '../../src/train/step';
 
@@ -106,6 +106,8 @@ for (const c of profileOnly ? [] : convs) {
   const shape = [c.k, c.k, c.x[3], c.cout] as [number, number, number, number];
   await time(`${c.name}: forward conv2d`, () => tf.conv2d(x, w, c.s, 'same'));
   await time(`${c.name}: input gradient (conv2dTranspose)`, () => tf.conv2dTranspose(y, w, x.shape, c.s, 'same'));
+  await time(`${c.name}: our conv kernel, forward`, () => convBiasActivation(tf, x, w, null, c.s, 'same', 'linear', false, [y.shape[1], y.shape[2]]));
+  if (c.x[3] >= 16) await time(`${c.name}: our conv kernel, input gradient`, () => convBiasActivation(tf, y, w, null, c.s, 'same', 'linear', true, [c.x[1], c.x[2]]));
   await time(`${c.name}: split-sum weight gradient`, () => convWeightGrad(tf, x, y, shape, c.s, 'same', true));
   await time(`${c.name}: dilated filter gradient`, () => filterGradient(tf, x, y, shape, c.s, 'same'));
   await time(`${c.name}: column sum of dy`, () => ops.columnSum(y));
