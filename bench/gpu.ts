@@ -13,6 +13,7 @@ import { describeNodeAdapter, useNodeWebGpu, type NodeAdapter } from '../src/com
 import type { GraphDocument } from '../src/graph/document';
 import { toFloats, type ImageSet } from '../src/train/data';
 import { countKernels } from '../src/train/kernel-count';
+import { uploadNow } from '../src/gpu/upload';
 import { createTrainingStep, type StepKind } from '../src/train/step';
 import type { CompileOptions } from '../src/compile/compile';
 
@@ -121,7 +122,8 @@ async function throughput(o: GpuOptions, batch: number, kind: StepKind, options:
   const once = async () => {
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) {
-      const image = tf.tensor4d(floats, [batch, 28, 28, 1]);
+      // A new batch each step, uploaded as training uploads it.
+      const image = uploadNow(tf, tf.tensor4d(floats, [batch, 28, 28, 1]));
       const v = step.run(image);
       image.dispose();
       if (i % 4 === 3) await v.data();

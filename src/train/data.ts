@@ -5,6 +5,7 @@ import type { Tf } from '../../nodes/define';
 import { DATASETS, imageSize, isRegisteredDataset } from '../graph/datasets';
 import type { DatasetName } from '../graph/document';
 import { IdxError, readIdx } from './idx';
+import { uploadNow } from '../gpu/upload';
 
 export interface ImageSet {
   /** count × h·w·c bytes, each image row-major with its channels last (h, w, c). */
@@ -87,11 +88,11 @@ export function toFloats(set: ImageSet, indices: ArrayLike<number>, out?: Float3
 
 /** The chosen images as a [n, h, w, c] tensor in [0, 1]. */
 export const imageTensor = (tf: Tf, set: ImageSet, indices: ArrayLike<number>): tfjs.Tensor4D =>
-  tf.tensor4d(toFloats(set, indices), [indices.length, set.shape[0], set.shape[1], set.shape[2]]);
+  uploadNow(tf, tf.tensor4d(toFloats(set, indices), [indices.length, set.shape[0], set.shape[1], set.shape[2]]));
 
 /** The chosen images' integer labels as an int32 tensor. */
 export const labelTensor = (tf: Tf, set: ImageSet, indices: ArrayLike<number>): tfjs.Tensor1D =>
-  tf.tensor1d(Int32Array.from({ length: indices.length }, (_, i) => set.labels[indices[i]]), 'int32');
+  uploadNow(tf, tf.tensor1d(Int32Array.from({ length: indices.length }, (_, i) => set.labels[indices[i]]), 'int32'));
 
 /** A small, fast, seedable PRNG (mulberry32), so a seed gives the same shuffle everywhere. */
 export function seededRandom(seed: number): () => number {

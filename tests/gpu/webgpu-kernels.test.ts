@@ -7,6 +7,7 @@ import { filterGradient } from '../../src/compile/conv-gradient';
 import { useNodeWebGpu } from '../../src/compile/webgpu-node';
 import { convBiasActivation, convWeightGrad } from '../../src/gpu/conv-kernels';
 import { fusedOps } from '../../src/compile/fused-ops';
+import { uploadNow } from '../../src/gpu/upload';
 import { tf } from '../helpers';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -127,4 +128,24 @@ describe('conv and transposed conv with bias and activation (WebGPU in Node, Swi
       tf.dispose([x, filter, bias, mine, ref, dy, back, backRef]);
     }, 300_000);
   }
+});
+
+describe('uploads by writeBuffer (WebGPU in Node, SwiftShader)', () => {
+  it('a batch uploaded while the last one is still in use keeps both right (floats and int32 labels)', async (ctx) => {
+    if (noAdapter) return ctx.skip();
+    const a = Float32Array.from({ length: 4096 }, (_, i) => i);
+    const b = Float32Array.from({ length: 4096 }, (_, i) => -i);
+    const x1 = uploadNow(tf, tf.tensor2d(a, [64, 64]));
+    const y1 = tf.mul(x1, 2);
+    x1.dispose();
+    // x1's buffer goes back to the pool only after a submit; make one, so x2 may take it.
+    await y1.data();
+    const x2 = uploadNow(tf, tf.tensor2d(b, [64, 64]));
+    const y2 = tf.mul(x2, 2);
+    const labels = uploadNow(tf, tf.tensor1d(Int32Array.of(3, 1, 4, 1, 5), 'int32'));
+    expect(Array.from((await y1.data()) as Float32Array)).toEqual(Array.from(a, (v) => 2 * v));
+    expect(Array.from((await y2.data()) as Float32Array)).toEqual(Array.from(b, (v) => 2 * v));
+    expect(Array.from(await labels.data())).toEqual([3, 1, 4, 1, 5]);
+    tf.dispose([y1, x2, y2, labels]);
+  }, 300_000);
 });
