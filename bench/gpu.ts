@@ -20,7 +20,8 @@ import type { CompileOptions } from '../src/compile/compile';
 /** The steps compared: the fast one with each conv filter gradient, and tfjs's reference. */
 const CONFIGS: { label: string; kind: StepKind; options: CompileOptions }[] = [
   { label: 'fast step, split-sum conv weight gradients (default)', kind: 'fast', options: { filterGradient: 'split' } },
-  { label: 'fast step, dilated-conv filter gradient', kind: 'fast', options: { filterGradient: 'dilated' } },
+  { label: "fast step, tfjs's convs", kind: 'fast', options: { convKernel: 'tfjs' } },
+  { label: "fast step, tfjs's convs, dilated-conv filter gradient (the last session's)", kind: 'fast', options: { filterGradient: 'dilated', convKernel: 'tfjs' } },
   { label: 'reference step (tfjs tape and optimizer)', kind: 'reference', options: {} },
 ];
 

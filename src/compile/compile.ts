@@ -114,6 +114,8 @@ export interface CompileOptions {
    * dilated elsewhere.
    */
   filterGradient?: 'split' | 'dilated' | 'tfjs';
+  /** The fast step's convs on webgpu: our kernel (src/gpu/conv-kernels.ts, the default) or tfjs's. */
+  convKernel?: 'own' | 'tfjs';
 }
 
 export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}): Program {
@@ -140,11 +142,11 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
       return bias ? [filter, ops.columnSum(dy)] : [filter];
     },
     conv: (x, filter, bias, strides, pad, act, transposed, [oh, ow]) => {
-      // Our kernel on webgpu (≈ 3× tfjs's for a one-channel input at batch 1024 on an H100), except
-      // for fewer than 16 output channels (it computes 16 at a time) and strided transposed convs,
-      // where it multiplies the zeros between input pixels too and tfjs's kernel was 2× faster.
+      // Our kernel on webgpu (≈ 3× tfjs's for a one-channel input at batch 1024 on an H100; strided
+      // transposed convs by output phase), except for fewer than 16 output channels (it computes
+      // 16 at a time).
       const channels = transposed ? filter.shape[2] : filter.shape[3];
-      if (webgpu && channels >= 16 && (!transposed || strides === 1)) return convBiasActivation(tf, x, filter, bias, strides, pad, act, transposed, [oh, ow]);
+      if (webgpu && options.convKernel !== 'tfjs' && channels >= 16) return convBiasActivation(tf, x, filter, bias, strides, pad, act, transposed, [oh, ow]);
       // A conv, bias and activation are one kernel in tfjs (FusedConv2D) except with tanh.
       if (!transposed && act !== 'tanh') return tf.fused.conv2d({ x, filter, strides, pad, bias: bias ?? undefined, activation: act });
       const y = transposed ? tf.conv2dTranspose(x, filter, [x.shape[0], oh, ow, filter.shape[2]], strides, pad) : tf.conv2d(x, filter, strides, pad);

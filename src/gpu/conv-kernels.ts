@@ -37,6 +37,18 @@ interface Tile {
   rn: number;
 }
 
+/** The product of the tiles in workgroup memory, into each thread's rm×rn accumulators. */
+const tileProduct = (rm: number, rn: number) => `
+    for (var kk = 0u; kk < TK; kk = kk + 1u) {
+      var av: array<f32, ${rm}>;
+      var bv: array<f32, ${rn}>;
+      for (var i = 0u; i < RM; i = i + 1u) { av[i] = As[kk * TM + l.y + i * 16u]; }
+      for (var j = 0u; j < RN; j = j + 1u) { bv[j] = Bs[kk * TN + l.x + j * 16u]; }
+      for (var i = 0u; i < RM; i = i + 1u) {
+        for (var j = 0u; j < RN; j = j + 1u) { acc[i * RN + j] = fma(av[i], bv[j], acc[i * RN + j]); }
+      }
+    }`;
+
 /** 16×16 threads; each computes rm×rn outputs. Small tiles where a dimension is small. */
 function tileFor(mTotal: number, n: number): Tile {
   const tm = mTotal >= 64 ? 64 : 16;
@@ -109,15 +121,7 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
       Bs[kk * TN + nn] = v;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk = kk + 1u) {
-      var av: array<f32, ${rm}>;
-      var bv: array<f32, ${rn}>;
-      for (var i = 0u; i < RM; i = i + 1u) { av[i] = As[kk * TM + l.y + i * 16u]; }
-      for (var j = 0u; j < RN; j = j + 1u) { bv[j] = Bs[kk * TN + l.x + j * 16u]; }
-      for (var i = 0u; i < RM; i = i + 1u) {
-        for (var j = 0u; j < RN; j = j + 1u) { acc[i * RN + j] = fma(av[i], bv[j], acc[i * RN + j]); }
-      }
-    }
+${tileProduct(rm, rn)}
     workgroupBarrier();
   }
   for (var i = 0u; i < RM; i = i + 1u) {
@@ -300,15 +304,7 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
       Bs[kk * TN + nn] = v;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TK; kk = kk + 1u) {
-      var av: array<f32, ${rm}>;
-      var bv: array<f32, ${rn}>;
-      for (var i = 0u; i < RM; i = i + 1u) { av[i] = As[kk * TM + l.y + i * 16u]; }
-      for (var j = 0u; j < RN; j = j + 1u) { bv[j] = Bs[kk * TN + l.x + j * 16u]; }
-      for (var i = 0u; i < RM; i = i + 1u) {
-        for (var j = 0u; j < RN; j = j + 1u) { acc[i * RN + j] = fma(av[i], bv[j], acc[i * RN + j]); }
-      }
-    }
+${tileProduct(rm, rn)}
     workgroupBarrier();
   }
   for (var i = 0u; i < RM; i = i + 1u) {
@@ -316,6 +312,104 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
       let gm = m0 + l.y + i * 16u;
       let gn = n0 + l.x + j * 16u;
       if (gm < u.m && gn < u.n) { y[gm * u.n + gn] = activate(acc[i * RN + j]${bias ? ' + bias[gn]' : ''}, u.act); }
+    }
+  }
+}`;
+}
+
+/**
+ * A strided transposed conv by output phase (sub-pixel): the output pixels (iy, ix) with the same
+ * (iy mod s, ix mod s) all meet the same filter taps, so each phase is a dense matrix product over
+ * just its taps — no multiplying by the zeros between input pixels. Workgroup z is the phase.
+ */
+function phaseWgsl(t: Tile, bias: boolean): string {
+  const { tm, tn, rm, rn } = t;
+  return `
+struct U { n: u32, cin: u32, kh: u32, kw: u32, batch: u32, oh: u32, ow: u32, h: u32, w: u32, s: u32, pt: u32, pl: u32, act: f32 }
+@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+${bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
+@group(0) @binding(${bias ? 4 : 3}) var<uniform> u: U;
+const TM = ${tm}u; const TN = ${tn}u; const RM = ${rm}u; const RN = ${rn}u; const TK = ${TK}u;
+var<workgroup> As: array<f32, ${TK * tm}>;
+var<workgroup> Bs: array<f32, ${TK * tn}>;
+${ACT_WGSL}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) g: vec3<u32>) {
+  // This phase: output rows iy = qy·s + py, columns ix = qx·s + px; its taps ky = ky0 + jy·s,
+  // which meet input row oy = qy + cy − jy (oy·s + ky − pad = iy).
+  let py = g.z / u.s;
+  let px = g.z % u.s;
+  let ky0 = (py + u.pt) % u.s;
+  let kx0 = (px + u.pl) % u.s;
+  let nty = select(0u, (u.kh - ky0 + u.s - 1u) / u.s, ky0 < u.kh);
+  let ntx = select(0u, (u.kw - kx0 + u.s - 1u) / u.s, kx0 < u.kw);
+  let cy = (py + u.pt - ky0) / u.s;
+  let cx = (px + u.pl - kx0) / u.s;
+  let qh = select(0u, (u.oh - py + u.s - 1u) / u.s, py < u.oh);
+  let qw = select(0u, (u.ow - px + u.s - 1u) / u.s, px < u.ow);
+  let mCount = u.batch * qh * qw;
+  let kCount = nty * ntx * u.cin;
+  let m0 = g.y * TM;
+  let n0 = g.x * TN;
+  if (m0 >= mCount) { return; }
+  var acc: array<f32, ${rm * rn}>;
+  for (var k0 = 0u; k0 < kCount; k0 = k0 + TK) {
+    for (var e = li; e < TK * TM; e = e + 256u) {
+      let kk = e % TK;
+      let mm = e / TK;
+      let m = m0 + mm;
+      let k = k0 + kk;
+      var v = 0.0;
+      if (m < mCount && k < kCount) {
+        let co = k % u.cin;
+        let tap = k / u.cin;
+        let jx = tap % ntx;
+        let jy = tap / ntx;
+        let qx = m % qw;
+        let r = m / qw;
+        let qy = r % qh;
+        let b = r / qh;
+        let oy = i32(qy + cy) - i32(jy);
+        let ox = i32(qx + cx) - i32(jx);
+        if (oy >= 0 && ox >= 0 && oy < i32(u.h) && ox < i32(u.w)) { v = x[((b * u.h + u32(oy)) * u.w + u32(ox)) * u.cin + co]; }
+      }
+      As[kk * TM + mm] = v;
+    }
+    for (var e = li; e < TK * TN; e = e + 256u) {
+      let nn = e % TN;
+      let kk = e / TN;
+      let n = n0 + nn;
+      let k = k0 + kk;
+      var v = 0.0;
+      if (n < u.n && k < kCount) {
+        let co = k % u.cin;
+        let tap = k / u.cin;
+        let ky = ky0 + (tap / ntx) * u.s;
+        let kx = kx0 + (tap % ntx) * u.s;
+        v = w[((ky * u.kw + kx) * u.n + n) * u.cin + co];
+      }
+      Bs[kk * TN + nn] = v;
+    }
+    workgroupBarrier();
+${tileProduct(rm, rn)}
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < RM; i = i + 1u) {
+    for (var j = 0u; j < RN; j = j + 1u) {
+      let m = m0 + l.y + i * 16u;
+      let n = n0 + l.x + j * 16u;
+      if (m < mCount && n < u.n) {
+        let qx = m % qw;
+        let r = m / qw;
+        let qy = r % qh;
+        let b = r / qh;
+        let iy = qy * u.s + py;
+        let ix = qx * u.s + px;
+        y[((b * u.oh + iy) * u.ow + ix) * u.n + n] = activate(acc[i * RN + j]${bias ? ' + bias[n]' : ''}, u.act);
+      }
     }
   }
 }`;
@@ -352,6 +446,20 @@ export function webgpuConv(tf: Tf): tfjs.KernelConfig['kernelFunc'] {
     const rows = Math.ceil(m / tile.tm);
     const grid: [number, number, number] = [Math.ceil(n / tile.tn), Math.min(rows, MAX_GRID_Y), Math.ceil(rows / MAX_GRID_Y)];
     const bias = !!a.bias && !!inputs.bias;
+    const phaseRows = Math.ceil((batch * Math.ceil(a.oh / s) * Math.ceil(a.ow / s)) / tile.tm);
+    if (transposed && s > 1 && phaseRows <= 65535) {
+      const [y] = dispatchDirect(be, {
+        key: `${CONV}-p${bias ? 'b' : ''}-${tile.tn}`,
+        code: phaseWgsl(tile, bias),
+        outputs: [[batch, a.oh, a.ow, n]],
+        inputs: bias ? [x, w, inputs.bias!] : [x, w],
+        uniforms: uniformBlock([...[n, cin, kh, kw, batch, a.oh, a.ow, h, wd, s, pt, pl].map((v) => ({ u32: v })), { f32: a.act }]),
+        size: 0,
+        grid: [Math.ceil(n / tile.tn), phaseRows, s * s],
+      });
+      maybeSubmit(tf, be);
+      return y;
+    }
     const [y] = dispatchDirect(be, {
       key: `${CONV}-${transposed ? 't' : 'c'}${bias ? 'b' : ''}-${tile.tn}`,
       code: convWgsl(tile, transposed, bias),

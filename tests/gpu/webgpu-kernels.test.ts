@@ -125,7 +125,12 @@ describe('conv and transposed conv with bias and activation (WebGPU in Node, Swi
       const backRef = tf.conv2dTranspose(dy, filter, [b, h, w, cin], c.s, c.pad);
       expect(back.shape).toEqual(backRef.shape);
       expect(relative((await back.data()) as Float32Array, (await backRef.data()) as Float32Array)).toBeLessThan(1e-5);
-      tf.dispose([x, filter, bias, mine, ref, dy, back, backRef]);
+      // And as a layer: a transposed conv with its bias and activation.
+      const inBias = tf.randomNormal([cin], 0, 1, 'float32', 10);
+      const layer = convBiasActivation(tf, dy, filter, inBias, c.s, c.pad, c.act, true, [h, w]);
+      const layerRef = act(tf.add(backRef, inBias));
+      expect(relative((await layer.data()) as Float32Array, (await layerRef.data()) as Float32Array)).toBeLessThan(1e-5);
+      tf.dispose([x, filter, bias, mine, ref, dy, back, backRef, inBias, layer, layerRef]);
     }, 300_000);
   }
 });
