@@ -77,7 +77,7 @@ export const samplingNode = defineNode<Record<string, never>>({
           step(inp) {
             const [mu] = inp.mean;
             const [logVar] = inp.logVar;
-            const eps = tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed());
+            const eps = fast.ops.uploaded(tf.randomNormal(mu.shape, 0, 1, 'float32', nextSeed()));
             return {
               outputs: { z: fast.ops.sampling(mu, logVar, eps) },
               backward: (grads, wanted) => {

@@ -70,7 +70,7 @@ for (const size of profileOnly ? [] : small ? [15, 120] : [15, 40, 120, 400]) {
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', size);
   say(`submit every ${size} dispatches: batch ${B1} ${(await rate(B1)).toFixed(0)} samples/s, batch ${B2} ${(await rate(B2)).toFixed(0)} samples/s`);
 }
-tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 15);
+tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 40);
 if (!profileOnly) say(`dilated filter gradient: batch ${B1} ${(await rate(B1, { filterGradient: 'dilated' })).toFixed(0)}, batch ${B2} ${(await rate(B2, { filterGradient: 'dilated' })).toFixed(0)} samples/s`);
 
 // Each op alone, ms (GPU-bound at this size: 10 back to back, then a read).

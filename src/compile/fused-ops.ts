@@ -3,6 +3,7 @@
 // numbers become kernel attributes (uniforms), never tensors. A whole step runs inside a tidy.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
+import { uploadNow } from '../gpu/upload';
 import { ACTIVATIONS, COLUMN_SUM, isFusedActivation, registerFusedKernels, type FusedActivation } from '../gpu/fused-kernels';
 
 export interface FusedOps {
@@ -25,6 +26,8 @@ export interface FusedOps {
   scale(x: tfjs.Tensor, k: number): tfjs.Tensor;
   /** x·W (+ b) then act, for 2-D x and W: one kernel on every backend (tfjs's _FusedMatMul). */
   dense(x: tfjs.Tensor2D, w: tfjs.Tensor2D, b: tfjs.Tensor | null, act: FusedActivation): tfjs.Tensor2D;
+  /** A tensor just made from values (random draws, a batch), put on the GPU without a staging buffer. */
+  uploaded<T extends tfjs.Tensor>(t: T): T;
 }
 
 export function fusedOps(tf: Tf): FusedOps {
@@ -99,6 +102,7 @@ export function fusedOps(tf: Tf): FusedOps {
       if (has('WirelabScale')) return one('WirelabScale', { x }, { k: factor });
       return tf.mul(x, k(factor));
     },
+    uploaded: (t) => uploadNow(tf, t),
     dense: (x, w, b, act) => {
       // The kernel directly: tf.fused.matMul would add reshapes (kernels too) around it.
       const inputs: Record<string, tfjs.Tensor> = b ? { a: x, b: w, bias: b } : { a: x, b: w };
