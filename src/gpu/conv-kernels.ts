@@ -76,23 +76,6 @@ const TM = ${tm}u; const TN = ${tn}u; const RM = ${rm}u; const RN = ${rn}u; cons
 var<workgroup> As: array<f32, ${TK * tm}>;
 var<workgroup> Bs: array<f32, ${TK * tn}>;
 
-// A[m, k]: the input pixel that filter tap m meets at output position k (0 in the padding), or 1 on the bias row.
-fn a(m: u32, k: u32) -> f32 {
-  if (m == u.m) { return 1.0; }
-  let ci = m % u.cin;
-  let tap = m / u.cin;
-  let kx = tap % u.kw;
-  let ky = tap / u.kw;
-  let ox = k % u.ow;
-  let r = k / u.ow;
-  let oy = r % u.oh;
-  let b = r / u.oh;
-  let iy = i32(oy * u.s + ky) - i32(u.pt);
-  let ix = i32(ox * u.s + kx) - i32(u.pl);
-  if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
-  return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.cin + ci];
-}
-
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) g: vec3<u32>) {
   let m0 = g.y * TM;
@@ -100,15 +83,27 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
   let kBegin = g.z * u.chunk;
   let kEnd = min(u.k, kBegin + u.chunk);
   var acc: array<f32, ${rm * rn}>;
+  // Thread li always loads row mm = li mod TM of A (a filter tap and channel), found once here.
+  let mm = li % TM;
+  let gm = m0 + mm;
+  let ci = gm % u.cin;
+  let tap = gm / u.cin;
+  let kx = i32(tap % u.kw) - i32(u.pl);
+  let ky = i32(tap / u.kw) - i32(u.pt);
   for (var k0 = kBegin; k0 < kEnd; k0 = k0 + TK) {
     // Neighbouring threads load neighbouring channels (ci, co), which lie next to each other in memory.
-    for (var e = li; e < TK * TM; e = e + 256u) {
-      let mm = e % TM;
-      let kk = e / TM;
-      let gm = m0 + mm;
+    for (var kk = li / TM; kk < TK; kk = kk + 256u / TM) {
       let gk = k0 + kk;
       var v = 0.0;
-      if (gm < u.mTotal && gk < kEnd) { v = a(gm, gk); }
+      if (gm < u.mTotal && gk < kEnd) {
+        if (gm == u.m) { v = 1.0; } else {
+          let ox = gk % u.ow;
+          let r = gk / u.ow;
+          let iy = i32((r % u.oh) * u.s) + ky;
+          let ix = i32(ox * u.s) + kx;
+          if (iy >= 0 && ix >= 0 && iy < i32(u.h) && ix < i32(u.w)) { v = x[(((r / u.oh) * u.h + u32(iy)) * u.w + u32(ix)) * u.cin + ci]; }
+        }
+      }
       As[kk * TM + mm] = v;
     }
     for (var e = li; e < TK * TN; e = e + 256u) {
@@ -263,6 +258,55 @@ function convWgsl(t: Tile, transposed: boolean, bias: boolean): string {
   let ix = i32(ox * u.s + kx) - i32(u.pl);
   if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
   return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.cin + ci];`;
+  // Loading A: thread li always loads column kk = li mod TK of rows li/TK + 16j, so a conv finds
+  // those rows' pixels (b, oy·s − pad, ox·s − pad) once, and each step of k only its tap. (Integer
+  // division is dear on a GPU: per element it cost more than the multiplications.)
+  const rowsA = transposed
+    ? ''
+    : `
+  var rowB: array<i32, ${ROWS_A}>;
+  var rowY: array<i32, ${ROWS_A}>;
+  var rowX: array<i32, ${ROWS_A}>;
+  for (var j = 0u; j < ${ROWS_A}u; j = j + 1u) {
+    let gm = m0 + li / TK + j * (256u / TK);
+    rowB[j] = -1;
+    if (gm < u.m) {
+      let ox = gm % u.ow;
+      let r = gm / u.ow;
+      rowB[j] = i32(r / u.oh);
+      rowY[j] = i32((r % u.oh) * u.s) - i32(u.pt);
+      rowX[j] = i32(ox * u.s) - i32(u.pl);
+    }
+  }`;
+  const loadA = transposed
+    ? `
+    for (var e = li; e < TK * TM; e = e + 256u) {
+      let kk = e % TK;
+      let mm = e / TK;
+      let gm = m0 + mm;
+      let gk = k0 + kk;
+      var v = 0.0;
+      if (gm < u.m && gk < u.k) { v = a(gm, gk); }
+      As[kk * TM + mm] = v;
+    }`
+    : `
+    {
+      let kk = li % TK;
+      let gk = k0 + kk;
+      let ci = gk % u.cin;
+      let tap = gk / u.cin;
+      let kx = i32(tap % u.kw);
+      let ky = i32(tap / u.kw);
+      for (var j = 0u; j < ${ROWS_A}u; j = j + 1u) {
+        let iy = rowY[j] + ky;
+        let ix = rowX[j] + kx;
+        var v = 0.0;
+        if (rowB[j] >= 0 && gk < u.k && iy >= 0 && ix >= 0 && iy < i32(u.h) && ix < i32(u.w)) {
+          v = x[((u32(rowB[j]) * u.h + u32(iy)) * u.w + u32(ix)) * u.cin + ci];
+        }
+        As[kk * TM + li / TK + j * (256u / TK)] = v;
+      }
+    }`;
   // W[k, n]: a conv's filter is [kh, kw, cin, n] (row k, column n); a transposed conv's is [kh, kw, n, cin].
   const weight = transposed ? 'w[((k / u.cin) * u.n + n) * u.cin + k % u.cin]' : 'w[k * u.n + n]';
   return `
@@ -284,16 +328,9 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
   let m0 = (g.y + g.z * ${MAX_GRID_Y}u) * TM;
   let n0 = g.x * TN;
   var acc: array<f32, ${rm * rn}>;
+${rowsA}
   for (var k0 = 0u; k0 < u.k; k0 = k0 + TK) {
-    for (var e = li; e < TK * TM; e = e + 256u) {
-      let kk = e % TK;
-      let mm = e / TK;
-      let gm = m0 + mm;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gm < u.m && gk < u.k) { v = a(gm, gk); }
-      As[kk * TM + mm] = v;
-    }
+${loadA}
     for (var e = li; e < TK * TN; e = e + 256u) {
       let nn = e % TN;
       let kk = e / TN;
@@ -356,27 +393,38 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
   let n0 = g.x * TN;
   if (m0 >= mCount) { return; }
   var acc: array<f32, ${rm * rn}>;
+  // As in the conv kernel: each thread's rows (b, qy + cy, qx + cx) found once.
+  var rowB: array<i32, ${ROWS_A}>;
+  var rowY: array<i32, ${ROWS_A}>;
+  var rowX: array<i32, ${ROWS_A}>;
+  for (var j = 0u; j < ${ROWS_A}u; j = j + 1u) {
+    let m = m0 + li / TK + j * (256u / TK);
+    rowB[j] = -1;
+    if (m < mCount) {
+      let qx = m % qw;
+      let r = m / qw;
+      rowB[j] = i32(r / qh);
+      rowY[j] = i32(r % qh + cy);
+      rowX[j] = i32(qx + cx);
+    }
+  }
   for (var k0 = 0u; k0 < kCount; k0 = k0 + TK) {
-    for (var e = li; e < TK * TM; e = e + 256u) {
-      let kk = e % TK;
-      let mm = e / TK;
-      let m = m0 + mm;
+    {
+      let kk = li % TK;
       let k = k0 + kk;
-      var v = 0.0;
-      if (m < mCount && k < kCount) {
-        let co = k % u.cin;
-        let tap = k / u.cin;
-        let jx = tap % ntx;
-        let jy = tap / ntx;
-        let qx = m % qw;
-        let r = m / qw;
-        let qy = r % qh;
-        let b = r / qh;
-        let oy = i32(qy + cy) - i32(jy);
-        let ox = i32(qx + cx) - i32(jx);
-        if (oy >= 0 && ox >= 0 && oy < i32(u.h) && ox < i32(u.w)) { v = x[((b * u.h + u32(oy)) * u.w + u32(ox)) * u.cin + co]; }
+      let co = k % u.cin;
+      let tap = k / u.cin;
+      let jx = i32(tap % max(ntx, 1u));
+      let jy = i32(tap / max(ntx, 1u));
+      for (var j = 0u; j < ${ROWS_A}u; j = j + 1u) {
+        let oy = rowY[j] - jy;
+        let ox = rowX[j] - jx;
+        var v = 0.0;
+        if (rowB[j] >= 0 && k < kCount && oy >= 0 && ox >= 0 && oy < i32(u.h) && ox < i32(u.w)) {
+          v = x[((u32(rowB[j]) * u.h + u32(oy)) * u.w + u32(ox)) * u.cin + co];
+        }
+        As[kk * TM + li / TK + j * (256u / TK)] = v;
       }
-      As[kk * TM + mm] = v;
     }
     for (var e = li; e < TK * TN; e = e + 256u) {
       let nn = e % TN;
@@ -414,6 +462,9 @@ ${tileProduct(rm, rn)}
   }
 }`;
 }
+
+/** Rows of A each thread loads per step of k (TM·TK / 256 threads). */
+const ROWS_A = (64 * TK) / 256;
 
 /** Rows of tiles per grid row (WebGPU guarantees 65,535 workgroups a dimension). */
 const MAX_GRID_Y = 32768;
