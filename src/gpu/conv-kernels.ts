@@ -223,6 +223,22 @@ export interface ConvAttrs {
   bias: number;
 }
 
+/**
+ * The conv kernels' uniforms (`fields`, then the sizes both use), bindings (y; x, w and the bias
+ * if any), tile constants and workgroup memory.
+ */
+const convHead = (t: Tile, bias: boolean, fields: string) => `
+struct U { ${fields}, oh: u32, ow: u32, h: u32, w: u32, s: u32, pt: u32, pl: u32, act: f32 }
+@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> w: array<f32>;
+${bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
+@group(0) @binding(${bias ? 4 : 3}) var<uniform> u: U;
+const TM = ${t.tm}u; const TN = ${t.tn}u; const RM = ${t.rm}u; const RN = ${t.rn}u; const TK = ${TK}u;
+var<workgroup> As: array<f32, ${TK * t.tm}>;
+var<workgroup> Bs: array<f32, ${TK * t.tn}>;
+${ACT_WGSL}`;
+
 function convWgsl(t: Tile, transposed: boolean, bias: boolean): string {
   const { tm, tn, rm, rn } = t;
   // A[m, k] for a conv: the input pixel under tap (ky, kx) of channel ci. For a transposed conv
@@ -310,16 +326,7 @@ function convWgsl(t: Tile, transposed: boolean, bias: boolean): string {
   // W[k, n]: a conv's filter is [kh, kw, cin, n] (row k, column n); a transposed conv's is [kh, kw, n, cin].
   const weight = transposed ? 'w[((k / u.cin) * u.n + n) * u.cin + k % u.cin]' : 'w[k * u.n + n]';
   return `
-struct U { m: u32, n: u32, k: u32, cin: u32, kw: u32, oh: u32, ow: u32, h: u32, w: u32, s: u32, pt: u32, pl: u32, act: f32 }
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-${bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
-@group(0) @binding(${bias ? 4 : 3}) var<uniform> u: U;
-const TM = ${tm}u; const TN = ${tn}u; const RM = ${rm}u; const RN = ${rn}u; const TK = ${TK}u;
-var<workgroup> As: array<f32, ${TK * tm}>;
-var<workgroup> Bs: array<f32, ${TK * tn}>;
-${ACT_WGSL}
+${convHead(t, bias, 'm: u32, n: u32, k: u32, cin: u32, kw: u32')}
 fn a(m: u32, k: u32) -> f32 {${gather}
 }
 
@@ -362,16 +369,7 @@ ${tileProduct(rm, rn)}
 function phaseWgsl(t: Tile, bias: boolean): string {
   const { tm, tn, rm, rn } = t;
   return `
-struct U { n: u32, cin: u32, kh: u32, kw: u32, batch: u32, oh: u32, ow: u32, h: u32, w: u32, s: u32, pt: u32, pl: u32, act: f32 }
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-${bias ? '@group(0) @binding(3) var<storage, read> bias: array<f32>;' : ''}
-@group(0) @binding(${bias ? 4 : 3}) var<uniform> u: U;
-const TM = ${tm}u; const TN = ${tn}u; const RM = ${rm}u; const RN = ${rn}u; const TK = ${TK}u;
-var<workgroup> As: array<f32, ${TK * tm}>;
-var<workgroup> Bs: array<f32, ${TK * tn}>;
-${ACT_WGSL}
+${convHead(t, bias, 'n: u32, cin: u32, kh: u32, kw: u32, batch: u32')}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) g: vec3<u32>) {

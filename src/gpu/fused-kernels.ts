@@ -282,13 +282,16 @@ const reduceTail = (assign: string) => `
   }
   if (l == 0u) { let sum = partial[0]; ${assign} }`;
 
-function reductionWgsl(k: Reduction): string {
-  return `
+/** A reduction's uniforms, bindings (y, then its inputs) and workgroup memory. */
+const reductionHead = (k: Reduction) => `
 struct U { ${[...k.attrs.map((a) => `${a}: f32`), 'size: u32'].join(', ')} }
 ${storage(['y'], k.inputs)}
 @group(0) @binding(${1 + k.inputs.length}) var<uniform> u: U;
 var<workgroup> partial: array<f32, ${WORKGROUP}>;
-${k.name === 'WirelabBceLoss' ? BCE_TERM_WGSL : ''}
+${k.name === 'WirelabBceLoss' ? BCE_TERM_WGSL : ''}`;
+
+function reductionWgsl(k: Reduction): string {
+  return `${reductionHead(k)}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(local_invocation_index) l: u32) {
   var sum = 0.0;
@@ -306,12 +309,7 @@ const PARTS = 512;
 
 /** Pass 1 of a long reduction: workgroup g sums terms g·64 + l, stepping by all invocations. */
 function partialReductionWgsl(k: Reduction): string {
-  return `
-struct U { ${[...k.attrs.map((a) => `${a}: f32`), 'size: u32'].join(', ')} }
-${storage(['y'], k.inputs)}
-@group(0) @binding(${1 + k.inputs.length}) var<uniform> u: U;
-var<workgroup> partial: array<f32, ${WORKGROUP}>;
-${k.name === 'WirelabBceLoss' ? BCE_TERM_WGSL : ''}
+  return `${reductionHead(k)}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(local_invocation_index) l: u32, @builtin(workgroup_id) g: vec3<u32>, @builtin(num_workgroups) n: vec3<u32>) {
   var sum = 0.0;
