@@ -23,6 +23,10 @@ export interface FusedOps {
   klLoss(mu: tfjs.Tensor, logVar: tfjs.Tensor, scale: number): tfjs.Scalar;
   klGrad(mu: tfjs.Tensor, logVar: tfjs.Tensor, dLoss: tfjs.Tensor, scale: number): [tfjs.Tensor, tfjs.Tensor];
   scale(x: tfjs.Tensor, k: number): tfjs.Tensor;
+  /** A scalar kept for the run (one per value): a constant operand without a tensor made per step. */
+  constant(x: number): tfjs.Scalar;
+  /** Frees the kept constants. */
+  dispose(): void;
   /** x·W (+ b) then act, for 2-D x and W: one kernel on every backend (tfjs's _FusedMatMul). */
   dense(x: tfjs.Tensor2D, w: tfjs.Tensor2D, b: tfjs.Tensor | null, act: FusedActivation): tfjs.Tensor2D;
 }
@@ -98,6 +102,11 @@ export function fusedOps(tf: Tf): FusedOps {
     scale: (x, factor) => {
       if (has('WirelabScale')) return one('WirelabScale', { x }, { k: factor });
       return tf.mul(x, k(factor));
+    },
+    constant: k,
+    dispose: () => {
+      kept.forEach((t) => t.dispose());
+      kept.clear();
     },
     dense: (x, w, b, act) => {
       // The kernel directly: tf.fused.matMul would add reshapes (kernels too) around it.

@@ -96,7 +96,7 @@ export function createTrainingStep(tf: Tf, program: Program, optimizer: Optimize
   /** [total, ...terms, ...metrics] and the gradients: on the fast step the graph's own backward where every node has one, else tfjs's tape. */
   const gradients = (image: tfjs.Tensor4D, label?: tfjs.Tensor1D): { losses: tfjs.Tensor1D; grads: tfjs.Tensor[] } => {
     const own = kind === 'fast' ? program.fastGradients({ image, label }, one) : null;
-    if (own) return { losses: tf.stack([own.total, ...own.terms]) as tfjs.Tensor1D, grads: own.grads };
+    if (own) return { losses: tf.stack([own.total, ...own.terms, ...own.metrics]) as tfjs.Tensor1D, grads: own.grads };
     let losses: tfjs.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const { total, terms, metrics } = program.losses({ image, label });
