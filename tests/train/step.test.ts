@@ -55,7 +55,7 @@ describe('fast training step (cpu)', () => {
       // Every loss and metric (the classifier's accuracy) of the last step, both ways.
       expect(r.lastValues.fast.length).toBe(r.lastValues.reference.length);
       r.lastValues.fast.forEach((v, i) => expect(Math.abs(v - r.lastValues.reference[i])).toBeLessThanOrEqual(1e-5 * Math.abs(r.lastValues.reference[i]) + 1e-6));
-      if (name === 'cnn-classifier') console.log(`${optimizer}: accuracy of the last batch ${r.lastValues.fast.at(-1)} (reference ${r.lastValues.reference.at(-1)})`);
+      console.log(`${name}, ${optimizer}: worst relative ${r.worstRelative.toExponential(2)} (${r.worstVariable}); last step [total, terms, metrics] ${r.lastValues.fast.join(', ')}`);
     }, 900_000);
   }
 
@@ -103,6 +103,7 @@ describe('fast training step (cpu)', () => {
       [preset('unet-autoencoder'), 'adam'],
     ] as const) {
       const r = await compareSteps(tf, graph, batches(10, 2), [28, 28, 1], optimizer, 0.001, labelsOf(10, 2));
+      console.log(`${graph.name}, ${optimizer}: worst relative ${r.worstRelative.toExponential(2)} (${r.worstVariable})`);
       expect(r.worstRelative, `${graph.name}: worst ${r.worstVariable} (element by element: ${r.worstElementwise})`).toBeLessThan(1e-5);
       expect(r.lastValues.fast.length).toBe(r.lastValues.reference.length);
     }
