@@ -60,22 +60,26 @@ function tapeStep(tf: Tf, node: BuiltNode, inputs: Record<string, Tensor[]>): St
     backward(grads, wanted) {
       const ports = Object.keys(inputs).filter((p) => wanted.has(p));
       const weights = node.weights().map((w) => w.variable);
-      const xs = [...ports.flatMap((p) => inputs[p]), ...weights];
+      // One tensor per wire: the tape sums a tensor's gradients over all its uses, so a value wired
+      // in twice (Add(x, x)) gets a copy for its second wire, and each wire its own gradient.
+      const seen = new Set<Tensor>();
+      const own = Object.fromEntries(Object.entries(inputs).map(([p, ts]) => [p, wanted.has(p) ? ts.map((t) => (seen.has(t) ? tf.clone(t) : (seen.add(t), t))) : ts]));
+      const xs = [...ports.flatMap((p) => own[p]), ...weights];
       const withGrad = Object.keys(outputs).filter((o) => grads[o]);
       if (!withGrad.length || !xs.length) return { inputs: {}, weights: [] };
       // One output (every such node today): its gradient is dy; several: Σ⟨output, dy⟩ has them all.
       const f =
         withGrad.length === 1
-          ? () => node.apply(inputs, { training: true })[withGrad[0]]
+          ? () => node.apply(own, { training: true })[withGrad[0]]
           : () => {
-              const out = node.apply(inputs, { training: true });
+              const out = node.apply(own, { training: true });
               return tf.addN(withGrad.map((o) => tf.sum(tf.mul(out[o], grads[o]!))));
             };
       const { value, grads: dxs } = tf.engine().gradients(f, xs, withGrad.length === 1 ? grads[withGrad[0]] : undefined, true);
       value.dispose();
       const byPort: Record<string, (Tensor | undefined)[]> = {};
       let k = 0;
-      for (const p of ports) byPort[p] = inputs[p].map(() => dxs[k++] ?? undefined);
+      for (const p of ports) byPort[p] = own[p].map(() => dxs[k++] ?? undefined);
       return { inputs: byPort, weights: weights.map((_, i) => dxs[k + i]) };
     },
   };
