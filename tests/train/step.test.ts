@@ -69,6 +69,7 @@ describe('fast training step (cpu)', () => {
       n('conv1', 'conv2d', { filters: 4, kernelSize: 3, padding: 'same', activation: 'elu' }),
       n('avg', 'average-pooling2d'),
       n('conv2', 'conv2d', { filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      n('drop', 'dropout', { rate: 0 }),
       n('add', 'add'),
       n('act', 'activation', { activation: 'leaky-relu' }),
       n('gap', 'global-average-pooling2d'),
@@ -86,6 +87,9 @@ describe('fast training step (cpu)', () => {
       w('avg', 'output', 'conv2', 'input'),
       w('avg', 'output', 'add', 'inputs'),
       w('conv2', 'output', 'add', 'inputs'),
+      // Dropout at rate 0 passes its input on: the same value on two wires into Add, each its own gradient.
+      w('avg', 'output', 'drop', 'input'),
+      w('drop', 'output', 'add', 'inputs'),
       w('add', 'output', 'act', 'input'),
       w('act', 'output', 'gap', 'input'),
       w('gap', 'output', 'dense', 'input'),
