@@ -79,6 +79,8 @@ export function fusedOps(tf: Tf): FusedOps {
     },
     bceLoss: (x, p, scale, eps) => {
       if (has('WirelabBceLoss')) return one('WirelabBceLoss', { x, p }, { scale, eps }) as tfjs.Scalar;
+      // webgl: the terms in one program, then tfjs's sum.
+      if (has('WirelabBceLossTerm')) return tf.mul(tf.sum(one('WirelabBceLossTerm', { x, p }, { scale, eps })), k(scale)) as tfjs.Scalar;
       const q = tf.clipByValue(p, eps, 1 - eps);
       const bce = tf.neg(tf.add(tf.mul(x, tf.log(q)), tf.mul(tf.sub(k(1), x), tf.log(tf.sub(k(1), q)))));
       return tf.mul(tf.sum(bce), k(scale)) as tfjs.Scalar;
@@ -92,6 +94,7 @@ export function fusedOps(tf: Tf): FusedOps {
     },
     klLoss: (mu, logVar, scale) => {
       if (has('WirelabKlLoss')) return one('WirelabKlLoss', { mu, lv: logVar }, { scale }) as tfjs.Scalar;
+      if (has('WirelabKlLossTerm')) return tf.mul(tf.sum(one('WirelabKlLossTerm', { mu, lv: logVar }, { scale })), k(scale)) as tfjs.Scalar;
       return tf.mul(tf.sum(tf.sub(tf.sub(tf.add(k(1), logVar), tf.square(mu)), tf.exp(logVar))), k(scale)) as tfjs.Scalar;
     },
     klGrad: (mu, logVar, dLoss, scale) => {

@@ -162,6 +162,11 @@ interface Reduction {
   term: string;
   /** Applied to the sum. */
   finish: string;
+  /**
+   * GLSL statements on vec4s assigning `term` (webgl runs the terms as one program, then tfjs's sum:
+   * the kernel `<name>Term`).
+   */
+  glslTerm: string;
   jsTerm(v: Record<string, number>, a: Record<string, number>): number;
   jsFinish(sum: number, a: Record<string, number>): number;
 }
@@ -174,6 +179,8 @@ export const REDUCTIONS: Reduction[] = [
     attrs: ['scale', 'eps'],
     term: `bceTerm(x[i], p[i])`,
     finish: 'sum * u.scale',
+    glslTerm: `vec4 q = clamp(p, u_eps, 1.0 - u_eps);
+    term = -(x * log(q) + (1.0 - x) * log(1.0 - q));`,
     jsTerm: (v, a) => {
       const q = Math.min(Math.max(v.p, f(a.eps)), f(1 - a.eps));
       return -(v.x * Math.log(q) + (1 - v.x) * Math.log(1 - q));
@@ -187,6 +194,7 @@ export const REDUCTIONS: Reduction[] = [
     attrs: ['scale'],
     term: '1.0 + lv[i] - mu[i] * mu[i] - exp(lv[i])',
     finish: 'sum * u.scale',
+    glslTerm: 'term = 1.0 + lv - mu * mu - exp(lv);',
     jsTerm: (v) => 1 + v.lv - v.mu * v.mu - Math.exp(v.lv),
     jsFinish: (s, a) => s * a.scale,
   },
@@ -363,7 +371,7 @@ const webgpuColumnSum =
     return outs;
   };
 
-/** Registers every fused kernel for cpu and webgpu, and the elementwise ones for webgl (idempotent). */
+/** Registers every fused kernel for cpu and webgpu, and for webgl the elementwise ones and the reductions' terms (idempotent). */
 export function registerFusedKernels(tf: Tf): void {
   const add = (kernelName: string, backendName: string, kernelFunc: KernelFunc) => {
     if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc });
@@ -376,6 +384,7 @@ export function registerFusedKernels(tf: Tf): void {
   for (const k of REDUCTIONS) {
     add(k.name, 'cpu', cpuReduction(k));
     add(k.name, 'webgpu', webgpuReduction(tf, k));
+    add(`${k.name}Term`, 'webgl', webglKernel({ inputs: k.inputs.map((n) => [n, 'full']), attrs: k.attrs, outputs: ['term'], glsl: k.glslTerm }));
   }
   add(COLUMN_SUM, 'cpu', cpuColumnSum);
   add(COLUMN_SUM, 'webgpu', webgpuColumnSum(tf));

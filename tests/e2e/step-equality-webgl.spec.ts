@@ -1,7 +1,8 @@
 // The fast training step equals tfjs's reference step in Chromium's WebGL (Mesa's llvmpipe through
 // ANGLE): the weights and kept state after 10 steps, within 1e-5 relative. The core's comparison
 // (tests/e2e/step-check-entry.ts) is bundled with esbuild and run in a blank page: WebGL needs no
-// secure origin, so no app server either.
+// secure origin, so no app server either. Then the app itself (dist/) trains on webgl, where the
+// fast step is the default.
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../src/graph/parse';
@@ -9,7 +10,7 @@ import { toFloats } from '../../src/train/data';
 import { loadDatasetFromDisk } from '../../src/train/data-node';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ROOT, launchBrowser } from './harness';
+import { ROOT, launchBrowser, openApp, startServer } from './harness';
 
 const bundle = () => build({ entryPoints: [resolve(ROOT, 'tests/e2e/step-check-entry.ts')], bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'warning' }).then((b) => b.outputFiles[0].text);
 const preset = (name: string) => {
@@ -48,10 +49,51 @@ describe('fast step in Chromium WebGL', () => {
         console.log(`Chromium WebGL, ${name}, ${optimizer}: worst relative difference ${result.worstRelative.toExponential(2)} (${result.worstVariable})`);
         expect(result.backend).toBe('webgl');
         expect(result.worstRelative, `${name}, ${optimizer}: ${result.worstVariable}`).toBeLessThan(1e-5);
+        // The last step's losses and metrics, both ways (the fast step's loss reductions are its own kernels).
         expect(result.lastValues.fast.length).toBe(result.lastValues.reference.length);
+        result.lastValues.fast.forEach((v, i) => expect(Math.abs(v - result.lastValues.reference[i]), `${name}: value ${i}`).toBeLessThanOrEqual(1e-5 * Math.abs(result.lastValues.reference[i]) + 1e-6));
       }
     } finally {
       await browser.close();
     }
   }, 1_200_000);
+});
+
+describe('the app on WebGL', () => {
+  it('trains the β-VAE with the fast step (the default on webgl): every step done, the loss finite and falling', async () => {
+    const server = await startServer();
+    const browser = await launchBrowser({ args: ANGLE });
+    try {
+      const app = await openApp(browser, server);
+      const { page } = app;
+      await page.goto(`${server.url}?backend=webgl`);
+      await page.getByTestId('train-start').waitFor();
+      for (const [id, v] of [
+        ['train-limit', 64],
+        ['train-batch', 16],
+        ['train-epochs', 1],
+      ] as const) {
+        await page.getByTestId(id).fill(String(v));
+        await page.getByTestId(id).press('Tab');
+      }
+      await page.getByTestId('train-start').click();
+      const progress = page.getByTestId('progress');
+      const end = Date.now() + 600_000;
+      while ((await progress.getAttribute('data-phase')) !== 'done') {
+        if ((await progress.getAttribute('data-phase')) === 'error' || Date.now() > end) throw new Error(`training stopped: ${await page.locator('[data-testid=train-message]').allInnerTexts()}`);
+        await page.waitForTimeout(200);
+      }
+      expect((await page.getByTestId('backend').innerText()).trim()).toBe('webgl');
+      expect(Number(await progress.getAttribute('data-step'))).toBe(4);
+      const first = Number(await page.getByTestId('loss-chart').getAttribute('data-first-total'));
+      const last = Number((await page.getByTestId('loss-total').innerText()).trim());
+      expect(Number.isFinite(last)).toBe(true);
+      expect(last).toBeLessThan(first);
+      expect(app.errors).toEqual([]);
+      await app.context.close();
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  }, 900_000);
 });
