@@ -1,7 +1,14 @@
 // Browser figures for `npm run bench`: the built app (dist/) in headless Chromium — training
-// throughput per backend, and the time from navigation to the preset drawn.
+// throughput per backend, and the time from navigation to the preset drawn — and the fast training
+// step against the reference step on WebGL (llvmpipe), step time and kernels, at batch 128.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openApp, startServer, type Server } from '../tests/e2e/harness';
+import { ROOT, launchBrowser, openApp, startServer, type Server } from '../tests/e2e/harness';
+import { parse } from '../src/graph/parse';
+import { toFloats } from '../src/train/data';
+import { loadDatasetFromDisk } from '../src/train/data-node';
 import type { Figure } from './run';
 
 export interface BrowserResult {
@@ -75,8 +82,47 @@ async function navigationTimes(browser: Browser, server: Server): Promise<number
   return times.slice(1);
 }
 
+interface StepTimes {
+  backend: string;
+  defaultKind: string;
+  kinds: { kind: string; times: number[]; kernels: number; dispatching: number }[];
+}
+
+/**
+ * The β-VAE's fast and reference steps on WebGL (llvmpipe) at batch 128, timed in turns in one page
+ * (tests/e2e/step-check-entry.ts), with the kernels one step dispatches.
+ */
+export async function webglSteps(summarise: Summarise, skipped: BrowserResult['skipped']): Promise<void> {
+  const batch = 128;
+  const name = `webgl step, β-VAE batch ${batch}`;
+  const bundle = await build({ entryPoints: [resolve(ROOT, 'tests/e2e/step-check-entry.ts')], bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'warning' });
+  const r = parse(JSON.parse(readFileSync(resolve(ROOT, 'presets/beta-vae.json'), 'utf8')));
+  if (!r.ok) throw new Error('preset');
+  const data = await loadDatasetFromDisk('fashion-mnist');
+  const images = Array.from(toFloats(data.train, Array.from({ length: batch }, (_, i) => i)));
+  const browser = await launchBrowser({ args: ANGLE });
+  try {
+    const page = await browser.newPage();
+    await page.addScriptTag({ content: bundle.outputFiles[0].text });
+    const t = await page.evaluate(
+      ([doc, b, n, runs]) => (globalThis as unknown as { stepTimes: (...a: unknown[]) => Promise<StepTimes> }).stepTimes(doc, b, n, 'webgl', runs, 2),
+      [r.doc, images, batch, RUNS] as const,
+    );
+    if (t.backend !== 'webgl') return void skipped.push({ section: 'browser', name, note: `ran on ${t.backend}` });
+    for (const k of t.kinds) {
+      const what = k.kind === 'fast' ? 'fast (own backward, GLSL fused kernels)' : 'reference (tfjs tape and optimizer)';
+      summarise('browser', `${name}: ${what}`, 'ms/step', k.times, `${k.kernels} kernels per step (${k.dispatching} dispatching)${k.kind === t.defaultKind ? '; the default on webgl' : ''}`);
+    }
+  } catch (e) {
+    skipped.push({ section: 'browser', name, note: (e as Error).message.split('\n')[0] });
+  } finally {
+    await browser.close();
+  }
+}
+
 export async function browserFigures(summarise: Summarise): Promise<BrowserResult> {
   const skipped: BrowserResult['skipped'] = [];
+  await webglSteps(summarise, skipped);
   const server = await startServer();
   try {
     const plain = await launchBrowser();

@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { defineNode, type NamedVariable } from './define';
+import { defineNode, noGrads, type NamedVariable, type StepPart, type Tensor } from './define';
 import { isImage, pyFloat } from '../src/export/contract';
 import { layerConfig } from '../src/export/ops';
 
@@ -68,7 +68,7 @@ export const batchNormalizationNode = defineNode<BatchNormParams>({
   // γ and β are trained; the moving mean and variance are not (Keras counts them as non-trainable).
   paramCount: (inputs) => 2 * channels(inputs.input),
   stateCount: (inputs) => 2 * channels(inputs.input),
-  build({ tf, inputShapes }, p) {
+  build({ tf, inputShapes, fast }, p) {
     const c = channels(inputShapes.input);
     const axes = Array.from({ length: inputShapes.input.length }, (_, i) => i); // batch and every axis but the channels
     // Inside tidy so the initial values are freed; variables themselves outlive it.
@@ -91,6 +91,35 @@ export const batchNormalizationNode = defineNode<BatchNormParams>({
         movingVariance.assign(tf.add(tf.mul(movingVariance, m), tf.mul(variance, 1 - m)));
         return { output: normalise(x, mean, variance) };
       },
+      // The fast step: the same forward and moving-average update as apply in training mode (its
+      // constants kept scalars), and the batch-statistics backward in closed form:
+      // ∂x = γ/σ·(dy − (Σdy + x̂·Σ(dy·x̂))/N), ∂γ = Σ(dy·x̂), ∂β = Σdy, sums over all but the channels.
+      ...(fast
+        ? {
+            step(inp: Record<string, Tensor[]>): StepPart {
+              const k = fast.ops.constant;
+              const x = inp.input[0];
+              const { mean, variance } = tf.moments(x, axes);
+              const m = p.momentum;
+              movingMean.assign(tf.add(tf.mul(movingMean, k(m)), tf.mul(mean, k(1 - m))));
+              movingVariance.assign(tf.add(tf.mul(movingVariance, k(m)), tf.mul(variance, k(1 - m))));
+              const std = tf.sqrt(tf.add(variance, k(p.epsilon)));
+              const xHat = tf.div(tf.sub(x, mean), std);
+              return {
+                outputs: { output: tf.add(tf.mul(xHat, gamma), beta) },
+                backward: (grads, wanted) => {
+                  const dy = grads.output;
+                  if (!dy) return noGrads();
+                  const dBeta = fast.ops.columnSum(dy);
+                  const dGamma = fast.ops.columnSum(tf.mul(dy, xHat));
+                  const n = x.size / c;
+                  const dx = wanted.has('input') ? tf.mul(tf.sub(dy, fast.ops.scale(tf.add(tf.mul(xHat, dGamma), dBeta), 1 / n)), tf.div(gamma, std)) : undefined;
+                  return { inputs: { input: [dx] }, weights: [dGamma, dBeta] };
+                },
+              };
+            },
+          }
+        : {}),
       weights: (): NamedVariable[] => [
         { name: 'gamma', variable: gamma },
         { name: 'beta', variable: beta },

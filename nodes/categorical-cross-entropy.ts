@@ -1,4 +1,4 @@
-import { defineNode, describeShape, noWeights, type DatasetInfo, type Problem } from './define';
+import { defineNode, describeShape, noGrads, noWeights, type DatasetInfo, type Problem, type StepPart, type Tensor } from './define';
 import type { Shape } from '../src/graph/document';
 
 /** Class scores and the Dataset's labels: the scores must be one vector with a value per class. */
@@ -35,16 +35,30 @@ export const categoricalCrossEntropyNode = defineNode<Record<string, never>>({
     return problems.length ? { ok: false, problems } : { ok: true, outputs: { loss: [] } };
   },
   paramCount: () => 0,
-  build: ({ tf, inputShapes }) => {
+  build: ({ tf, inputShapes, fast }) => {
     const classes = inputShapes.logits[0];
+    const forward = (inp: Record<string, Tensor[]>) => {
+      const oneHot = tf.oneHot(tf.cast(inp.labels[0], 'int32'), classes);
+      // −Σ y·log softmax(z), with logSoftmax for stability (as from_logits=True does).
+      const logP = tf.logSoftmax(inp.logits[0]);
+      return { oneHot, logP, loss: tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logP), -1))) };
+    };
     return {
-      apply(inp) {
-        const logits = inp.logits[0];
-        const oneHot = tf.oneHot(tf.cast(inp.labels[0], 'int32'), classes);
-        // −Σ y·log softmax(z), with logSoftmax for stability (as from_logits=True does).
-        return { loss: tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), -1))) };
-      },
+      apply: (inp) => ({ loss: forward(inp).loss }),
       weights: noWeights,
+      // ∂/∂z = (softmax(z) − y)·dl / batch.
+      ...(fast
+        ? {
+            step(inp: Record<string, Tensor[]>): StepPart {
+              const { oneHot, logP, loss } = forward(inp);
+              return {
+                outputs: { loss },
+                backward: (grads, wanted) =>
+                  grads.loss && wanted.has('logits') ? { inputs: { logits: [tf.mul(tf.sub(tf.exp(logP), oneHot), fast.ops.scale(grads.loss, 1 / logP.shape[0]))] }, weights: [] } : noGrads(),
+              };
+            },
+          }
+        : {}),
     };
   },
   // The integer labels as they are: PyTorch's cross_entropy and Keras's sparse loss take class indices.

@@ -235,7 +235,11 @@ export interface BuiltNode {
    * moving_variance): saved, loaded and restored on a NaN rollback like the weights.
    */
   state?(): NamedVariable[];
-  /** Forward with a hand-written backward, for the fast training step (training mode). */
+  /**
+   * Forward with a hand-written backward, for the fast training step (training mode). A node that
+   * draws noise or updates state needs one; without one, the fast step differentiates the node by
+   * tfjs's gradients for it alone, running its `apply` again in the backward.
+   */
   step?(inputs: Record<string, Tensor[]>): StepPart;
   dispose?(): void;
 }

@@ -1,4 +1,4 @@
-import { defineNode, noWeights } from './define';
+import { defineNode, noGrads, noWeights, type StepPart, type Tensor } from './define';
 import { pyFloat } from '../src/export/contract';
 import { layerConfig } from '../src/export/ops';
 
@@ -28,9 +28,25 @@ export const dropoutNode = defineNode<DropoutParams>({
     return { ok: true, outputs: { output: [...inputs.input] } };
   },
   paramCount: () => 0,
-  build: ({ tf }, p) => ({
+  build: ({ tf, fast }, p) => ({
     apply: (inp, ctx) => ({ output: ctx.training && p.rate > 0 ? tf.dropout(inp.input[0], p.rate) : tf.clone(inp.input[0]) }),
     weights: noWeights,
+    // The mask drawn as tf.dropout draws it (the same random stream, the same values dropped), kept
+    // for the backward; its constants are kept scalars.
+    ...(fast
+      ? {
+          step: (inp: Record<string, Tensor[]>): StepPart => {
+            const x = inp.input[0];
+            if (p.rate <= 0) return { outputs: { output: x }, backward: (grads, wanted) => ({ inputs: { input: [wanted.has('input') ? grads.output : undefined] }, weights: [] }) };
+            const keep = fast.ops.constant(1 - p.rate);
+            const mask = tf.div(tf.floor(tf.add(tf.randomUniform(x.shape, 0, 1, 'float32'), keep)), keep);
+            return {
+              outputs: { output: tf.mul(x, mask) },
+              backward: (grads, wanted) => (grads.output && wanted.has('input') ? { inputs: { input: [tf.mul(grads.output, mask)] }, weights: [] } : noGrads()),
+            };
+          },
+        }
+      : {}),
   }),
   // Both scale the kept values by 1/(1 − rate) while training and pass everything in eval mode.
   toTorch: (node) => ({ outputs: { output: `F.dropout(${node.inputs.input[0]}, p=${pyFloat((node.params as DropoutParams).rate)}, training=self.training)` } }),

@@ -1,5 +1,5 @@
 import type * as tfjs from '@tensorflow/tfjs';
-import { defineNode, noWeights, paddingParam, type InferResult, type IntParam } from './define';
+import { defineNode, noGrads, noWeights, paddingParam, type InferResult, type IntParam, type StepPart, type Tensor } from './define';
 import { convLength, imageInput, samePads } from './conv2d';
 import type { Shape } from '../src/graph/document';
 import type { ExportNode, KerasExport, TorchExport } from '../src/export/contract';
@@ -87,6 +87,19 @@ export const maxPooling2dNode = defineNode<PoolParams>({
   build: ({ tf }, p) => ({
     apply: (inp) => ({ output: tf.maxPool(inp.input[0] as tfjs.Tensor4D, p.poolSize, poolStride(p), p.padding as 'same') }),
     weights: noWeights,
+    // tfjs's own gradient kernel, from the input and the output kept from the forward.
+    step: (inp): StepPart => {
+      const x = inp.input[0] as tfjs.Tensor4D;
+      const y = tf.maxPool(x, p.poolSize, poolStride(p), p.padding as 'same');
+      return {
+        outputs: { output: y },
+        backward: (grads, wanted) => {
+          if (!grads.output || !wanted.has('input')) return noGrads();
+          const dx = tf.engine().runKernel('MaxPoolGrad', { dy: grads.output, input: x, output: y }, { filterSize: p.poolSize, strides: poolStride(p), pad: p.padding }) as Tensor;
+          return { inputs: { input: [dx] }, weights: [] };
+        },
+      };
+    },
   }),
   toTorch: (node) => torchPool('max', node),
   toKeras: (node) => kerasPool('MaxPooling2D', node),

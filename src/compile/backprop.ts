@@ -2,7 +2,10 @@
 // runs its forward and hands back how to compute its gradients, and the gradients flow from the
 // Objective back over the wires in reverse run order (summed where a port feeds several wires).
 // No tape means no saved-tensor copies, no gradient of the images, and no per-op bookkeeping
-// kernels; the nodes' own backwards use fused kernels (see fused-ops.ts).
+// kernels; the nodes' own backwards use fused kernels (see fused-ops.ts). A node without a `step`
+// (Add, Concatenate, a layer with an unfused activation...) is differentiated by tfjs for that node
+// alone: its forward runs again under a local tape in the backward. Metrics are computed in the
+// same forward, with no gradient.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BuiltNode, NodeDefinition, StepPart, Tensor, Tf } from '../../nodes/define';
 import { portKey, type PortRef } from '../graph/document';
@@ -14,6 +17,10 @@ export interface GraphParts {
   incoming: Map<string, { port: string; from: PortRef }[]>;
   /** Nodes the Objective needs. */
   needed: Set<string>;
+  /** Nodes the metrics need beyond those (run forward only, in training mode as the reference step runs them). */
+  metricNeeded: Set<string>;
+  /** Each metric's node and output port. */
+  metricPorts: PortRef[];
   objectiveId: string;
   termIds: string[];
   variables: tfjs.Variable[];
@@ -22,17 +29,60 @@ export interface GraphParts {
 export interface Gradients {
   total: tfjs.Scalar;
   terms: tfjs.Scalar[];
+  metrics: tfjs.Scalar[];
   /** In the order of `variables`. */
   grads: tfjs.Tensor[];
 }
 
 /**
- * Whether every node on the training path has a fast step (or needs no gradient), so the whole
- * step can run without the tape.
+ * Whether the whole step can run without the global tape: every node on the training path has a
+ * fast step, or may be run twice (its forward again in the backward). A node that keeps state
+ * (BatchNormalization's moving averages) would update it twice, so it needs its own step; so would a
+ * node that draws noise (Sampling, Dropout have theirs).
  */
 export function canBackprop(g: GraphParts): boolean {
   const trains = nodesWithGradient(g);
-  return g.order.every((id) => !g.needed.has(id) || !g.built.has(id) || !trains.has(id) || !!g.built.get(id)!.step);
+  return g.order.every((id) => {
+    const b = g.built.get(id);
+    return !g.needed.has(id) || !b || !trains.has(id) || !!b.step || !b.state?.().length;
+  });
+}
+
+/**
+ * A node without a fast step, differentiated by tfjs: the forward as `apply` runs it, and in the
+ * backward the same forward again under a local tape for the vector-Jacobian product (only this
+ * node's ops are recorded). Needs a node that computes the same thing twice (no noise, no state).
+ */
+function tapeStep(tf: Tf, node: BuiltNode, inputs: Record<string, Tensor[]>): StepPart {
+  const outputs = node.apply(inputs, { training: true });
+  return {
+    outputs,
+    backward(grads, wanted) {
+      const ports = Object.keys(inputs).filter((p) => wanted.has(p));
+      const weights = node.weights().map((w) => w.variable);
+      // One tensor per wire: the tape sums a tensor's gradients over all its uses, so a value wired
+      // in twice (Add(x, x)) gets a copy for its second wire, and each wire its own gradient.
+      const seen = new Set<Tensor>();
+      const own = Object.fromEntries(Object.entries(inputs).map(([p, ts]) => [p, wanted.has(p) ? ts.map((t) => (seen.has(t) ? tf.clone(t) : (seen.add(t), t))) : ts]));
+      const xs = [...ports.flatMap((p) => own[p]), ...weights];
+      const withGrad = Object.keys(outputs).filter((o) => grads[o]);
+      if (!withGrad.length || !xs.length) return { inputs: {}, weights: [] };
+      // One output (every such node today): its gradient is dy; several: Σ⟨output, dy⟩ has them all.
+      const f =
+        withGrad.length === 1
+          ? () => node.apply(own, { training: true })[withGrad[0]]
+          : () => {
+              const out = node.apply(own, { training: true });
+              return tf.addN(withGrad.map((o) => tf.sum(tf.mul(out[o], grads[o]!))));
+            };
+      const { value, grads: dxs } = tf.engine().gradients(f, xs, withGrad.length === 1 ? grads[withGrad[0]] : undefined, true);
+      value.dispose();
+      const byPort: Record<string, (Tensor | undefined)[]> = {};
+      let k = 0;
+      for (const p of ports) byPort[p] = own[p].map(() => dxs[k++] ?? undefined);
+      return { inputs: byPort, weights: weights.map((_, i) => dxs[k + i]) };
+    },
+  };
 }
 
 /** Nodes that own weights or read from one that does: gradients flow through them. */
@@ -51,7 +101,8 @@ export function backprop(tf: Tf, g: GraphParts, feeds: Map<string, Tensor>, one:
   const values = new Map(feeds);
   const parts = new Map<string, StepPart>();
   for (const id of g.order) {
-    if (!g.needed.has(id) || !g.built.has(id)) continue;
+    const forMetrics = !g.needed.has(id) && g.metricNeeded.has(id);
+    if ((!g.needed.has(id) && !forMetrics) || !g.built.has(id)) continue;
     const def = g.defs.get(id)!;
     if (def.outputs.length && def.outputs.every((o) => values.has(`${id}.${o.name}`))) continue;
     const inputs: Record<string, Tensor[]> = {};
@@ -62,8 +113,8 @@ export function backprop(tf: Tf, g: GraphParts, feeds: Map<string, Tensor>, one:
     }
     const node = g.built.get(id)!;
     let out: Record<string, Tensor>;
-    if (trains.has(id)) {
-      const part = node.step!(inputs);
+    if (trains.has(id) && !forMetrics) {
+      const part = node.step ? node.step(inputs) : tapeStep(tf, node, inputs);
       parts.set(id, part);
       out = part.outputs;
     } else out = node.apply(inputs, { training: true });
@@ -71,6 +122,7 @@ export function backprop(tf: Tf, g: GraphParts, feeds: Map<string, Tensor>, one:
   }
   const total = values.get(`${g.objectiveId}.total`) as tfjs.Scalar;
   const terms = g.termIds.map((id) => values.get(`${id}.loss`) as tfjs.Scalar);
+  const metrics = g.metricPorts.map((p) => values.get(portKey(p)) as tfjs.Scalar);
 
   // Backward: d total / d total = 1, kept by the caller (no scalar made per step).
   const grads = new Map<string, Tensor>([[`${g.objectiveId}.total`, one]]);
@@ -110,6 +162,7 @@ export function backprop(tf: Tf, g: GraphParts, feeds: Map<string, Tensor>, one:
   return {
     total,
     terms,
+    metrics,
     grads: g.variables.map((v) => {
       const d = weightGrads.get(v);
       if (!d) throw new Error(`The fast step found no gradient for ${v.name}.`);

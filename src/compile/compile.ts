@@ -73,9 +73,9 @@ export interface Program {
   /** Changes a live param (β) in place; it takes effect at the next step. */
   setParam(nodeId: string, name: string, value: ParamValue): void;
   /**
-   * The fast step's losses and gradients (no tape, fused kernels); null when a node on the training
-   * path has no fast step (or the graph has metrics or kept state, which only the reference step
-   * computes). Call inside a tidy; `one` is a kept scalar 1.
+   * The fast step's losses, metrics and gradients (no global tape, fused kernels); null when a node
+   * on the training path keeps state and has no fast step (see canBackprop). Call inside a tidy;
+   * `one` is a kept scalar 1.
    */
   fastGradients(batch: Batch, one: tfjs.Scalar): Gradients | null;
   /** Weights and state named `nodeId/kernel`, `nodeId/moving_mean`, for saving and loading. */
@@ -239,10 +239,10 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
   const variables = [...built.values()].flatMap((b) => b.weights().map((w) => w.variable));
   const state = [...built.values()].flatMap((b) => (b.state?.() ?? []).map((w) => w.variable));
   const needed = upstreamOf(doc, [objective.id]);
-  const parts = { order: analysis.order, built, defs, incoming, needed, objectiveId: objective.id, termIds: terms.map((t) => t.nodeId), variables };
-  // The fast step computes the losses and the weights' gradients only: metrics and kept state
-  // (BatchNormalization's moving averages) take the reference step.
-  const fastReady = canBackprop(parts) && metrics.length === 0 && state.length === 0;
+  const metricNeeded = upstreamOf(doc, metricIds);
+  const metricPorts = metrics.map((m) => ({ node: m.nodeId, port: m.port }));
+  const parts = { order: analysis.order, built, defs, incoming, needed, metricNeeded, metricPorts, objectiveId: objective.id, termIds: terms.map((t) => t.nodeId), variables };
+  const fastReady = canBackprop(parts);
 
   return {
     doc,
@@ -278,6 +278,7 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
     },
     dispose() {
       for (const b of built.values()) b.dispose?.();
+      fast.ops.dispose();
     },
   };
 }

@@ -24,6 +24,10 @@ export interface FusedOps {
   klLoss(mu: tfjs.Tensor, logVar: tfjs.Tensor, scale: number): tfjs.Scalar;
   klGrad(mu: tfjs.Tensor, logVar: tfjs.Tensor, dLoss: tfjs.Tensor, scale: number): [tfjs.Tensor, tfjs.Tensor];
   scale(x: tfjs.Tensor, k: number): tfjs.Tensor;
+  /** A scalar kept for the run (one per value): a constant operand without a tensor made per step. */
+  constant(x: number): tfjs.Scalar;
+  /** Frees the kept constants. */
+  dispose(): void;
   /** x·W (+ b) then act, for 2-D x and W: one kernel on every backend (tfjs's _FusedMatMul). */
   dense(x: tfjs.Tensor2D, w: tfjs.Tensor2D, b: tfjs.Tensor | null, act: FusedActivation): tfjs.Tensor2D;
   /** A tensor just made from values (random draws, a batch), put on the GPU without a staging buffer. */
@@ -78,6 +82,8 @@ export function fusedOps(tf: Tf): FusedOps {
     },
     bceLoss: (x, p, scale, eps) => {
       if (has('WirelabBceLoss')) return one('WirelabBceLoss', { x, p }, { scale, eps }) as tfjs.Scalar;
+      // webgl: the terms in one program, then tfjs's sum.
+      if (has('WirelabBceLossTerm')) return tf.mul(tf.sum(one('WirelabBceLossTerm', { x, p }, { scale, eps })), k(scale)) as tfjs.Scalar;
       const q = tf.clipByValue(p, eps, 1 - eps);
       const bce = tf.neg(tf.add(tf.mul(x, tf.log(q)), tf.mul(tf.sub(k(1), x), tf.log(tf.sub(k(1), q)))));
       return tf.mul(tf.sum(bce), k(scale)) as tfjs.Scalar;
@@ -91,6 +97,7 @@ export function fusedOps(tf: Tf): FusedOps {
     },
     klLoss: (mu, logVar, scale) => {
       if (has('WirelabKlLoss')) return one('WirelabKlLoss', { mu, lv: logVar }, { scale }) as tfjs.Scalar;
+      if (has('WirelabKlLossTerm')) return tf.mul(tf.sum(one('WirelabKlLossTerm', { mu, lv: logVar }, { scale })), k(scale)) as tfjs.Scalar;
       return tf.mul(tf.sum(tf.sub(tf.sub(tf.add(k(1), logVar), tf.square(mu)), tf.exp(logVar))), k(scale)) as tfjs.Scalar;
     },
     klGrad: (mu, logVar, dLoss, scale) => {
@@ -103,6 +110,11 @@ export function fusedOps(tf: Tf): FusedOps {
       return tf.mul(x, k(factor));
     },
     uploaded: (t) => uploadNow(tf, t),
+    constant: k,
+    dispose: () => {
+      kept.forEach((t) => t.dispose());
+      kept.clear();
+    },
     dense: (x, w, b, act) => {
       // The kernel directly: tf.fused.matMul would add reshapes (kernels too) around it.
       const inputs: Record<string, tfjs.Tensor> = b ? { a: x, b: w, bias: b } : { a: x, b: w };

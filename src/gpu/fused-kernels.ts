@@ -1,19 +1,18 @@
 // Fused kernels for the fast training step: an elementwise chain or a loss with its reduction as
 // one kernel where tfjs dispatches several (bias + activation, an activation's gradient, Sampling,
-// BCE and KL with their reductions). Each is one definition that yields a cpu kernel (a loop) and a
-// webgpu kernel (WGSL), registered with tfjs so its profiler counts them; `fusedOps` falls back to
-// tfjs ops on other backends. Constants are attributes (uniforms), never tensors made per step.
+// BCE and KL with their reductions). Each is one definition that yields a cpu kernel (a loop), a
+// webgpu kernel (WGSL) and, for the elementwise ones, a webgl kernel (GLSL, webgl-kernels.ts),
+// registered with tfjs so its profiler counts them; `fusedOps` falls back to tfjs ops where one is
+// missing (webgl's reductions, wasm). Constants are attributes (uniforms), never tensors made per step.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
 import { INDEX_WGSL, WORKGROUP, dispatchDirect, maybeSubmit, uniformBlock, type WebGpuBackendLike } from './webgpu-dispatch';
+import { webglKernel, type Kind } from './webgl-kernels';
 
 /** Activations the fused kernels know, by number (a uniform). */
 export const ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh'] as const;
 export type FusedActivation = (typeof ACTIVATIONS)[number];
 export const isFusedActivation = (a: string): a is FusedActivation => (ACTIVATIONS as readonly string[]).includes(a);
-
-/** How an input lines up with the output: element by element, one value per last-axis channel, or one value. */
-type Kind = 'full' | 'channel' | 'scalar';
 
 interface Elementwise {
   name: string;
@@ -23,6 +22,8 @@ interface Elementwise {
   attrs: string[];
   /** WGSL statements: reads `<input>` values, `u.<attr>`, assigns each `<output>`. */
   wgsl: string;
+  /** The same in GLSL on vec4s (webgl-kernels.ts): reads `<input>`, `u_<attr>`, assigns each `<output>`. */
+  glsl: string;
   /** The same per element; `o` receives the outputs. */
   js(v: Record<string, number>, a: Record<string, number>, o: number[]): void;
 }
@@ -54,6 +55,7 @@ export const ELEMENTWISE: Elementwise[] = [
     outputs: ['y'],
     attrs: ['act'],
     wgsl: 'y = activate(x + b, u.act);',
+    glsl: 'y = activate(x + b, u_act);',
     js: (v, a, o) => void (o[0] = activateJs(f(v.x + v.b), a.act)),
   },
   {
@@ -65,6 +67,7 @@ export const ELEMENTWISE: Elementwise[] = [
     outputs: ['dx'],
     attrs: ['act'],
     wgsl: 'dx = activationGrad(dy, y, u.act);',
+    glsl: 'dx = activationGrad(dy, y, u_act);',
     js: (v, a, o) => void (o[0] = activationGradJs(v.dy, v.y, a.act)),
   },
   {
@@ -78,6 +81,7 @@ export const ELEMENTWISE: Elementwise[] = [
     outputs: ['z'],
     attrs: [],
     wgsl: 'z = mu + exp(0.5 * lv) * eps;',
+    glsl: 'z = mu + exp(0.5 * lv) * eps;',
     js: (v, _a, o) => void (o[0] = v.mu + f(f(Math.exp(f(0.5 * v.lv))) * v.eps)),
   },
   {
@@ -91,6 +95,7 @@ export const ELEMENTWISE: Elementwise[] = [
     outputs: ['dlv'],
     attrs: [],
     wgsl: 'dlv = dz * eps * (exp(0.5 * lv) * 0.5);',
+    glsl: 'dlv = dz * eps * (exp(0.5 * lv) * 0.5);',
     js: (v, _a, o) => void (o[0] = f(v.dz * v.eps) * f(f(Math.exp(f(0.5 * v.lv))) * 0.5)),
   },
   {
@@ -106,6 +111,9 @@ export const ELEMENTWISE: Elementwise[] = [
     wgsl: `let inside = p >= u.eps && p <= 1.0 - u.eps;
     let q = clamp(p, u.eps, 1.0 - u.eps);
     dp = select(0.0, -(dl * u.scale) * (x / q - (1.0 - x) / (1.0 - q)), inside);`,
+    glsl: `vec4 inside = vec4(greaterThanEqual(p, vec4(u_eps))) * vec4(lessThanEqual(p, vec4(1.0 - u_eps)));
+    vec4 q = clamp(p, u_eps, 1.0 - u_eps);
+    dp = inside * (-(dl * u_scale) * (x / q - (1.0 - x) / (1.0 - q)));`,
     js: (v, a, o) => {
       const inside = v.p >= f(a.eps) && v.p <= f(1 - a.eps);
       const q = Math.min(Math.max(v.p, f(a.eps)), f(1 - a.eps));
@@ -125,6 +133,9 @@ export const ELEMENTWISE: Elementwise[] = [
     wgsl: `let k = dl * u.scale;
     dmu = k * mu;
     dlv = -0.5 * k * (1.0 - exp(lv));`,
+    glsl: `vec4 k = dl * u_scale;
+    dmu = k * mu;
+    dlv = -0.5 * k * (1.0 - exp(lv));`,
     js: (v, a, o) => {
       const k = f(v.dl * a.scale);
       o[0] = k * v.mu;
@@ -137,6 +148,7 @@ export const ELEMENTWISE: Elementwise[] = [
     outputs: ['y'],
     attrs: ['k'],
     wgsl: 'y = x * u.k;',
+    glsl: 'y = x * u_k;',
     js: (v, a, o) => void (o[0] = v.x * a.k),
   },
 ];
@@ -150,6 +162,11 @@ interface Reduction {
   term: string;
   /** Applied to the sum. */
   finish: string;
+  /**
+   * GLSL statements on vec4s assigning `term` (webgl runs the terms as one program, then tfjs's sum:
+   * the kernel `<name>Term`).
+   */
+  glslTerm: string;
   jsTerm(v: Record<string, number>, a: Record<string, number>): number;
   jsFinish(sum: number, a: Record<string, number>): number;
 }
@@ -162,6 +179,8 @@ export const REDUCTIONS: Reduction[] = [
     attrs: ['scale', 'eps'],
     term: `bceTerm(x[i], p[i])`,
     finish: 'sum * u.scale',
+    glslTerm: `vec4 q = clamp(p, u_eps, 1.0 - u_eps);
+    term = -(x * log(q) + (1.0 - x) * log(1.0 - q));`,
     jsTerm: (v, a) => {
       const q = Math.min(Math.max(v.p, f(a.eps)), f(1 - a.eps));
       return -(v.x * Math.log(q) + (1 - v.x) * Math.log(1 - q));
@@ -175,6 +194,7 @@ export const REDUCTIONS: Reduction[] = [
     attrs: ['scale'],
     term: '1.0 + lv[i] - mu[i] * mu[i] - exp(lv[i])',
     finish: 'sum * u.scale',
+    glslTerm: 'term = 1.0 + lv - mu * mu - exp(lv);',
     jsTerm: (v) => 1 + v.lv - v.mu * v.mu - Math.exp(v.lv),
     jsFinish: (s, a) => s * a.scale,
   },
@@ -416,7 +436,7 @@ const webgpuColumnSum =
     return outs;
   };
 
-/** Registers every fused kernel for cpu and webgpu (idempotent). */
+/** Registers every fused kernel for cpu and webgpu, and for webgl the elementwise ones and the reductions' terms (idempotent). */
 export function registerFusedKernels(tf: Tf): void {
   const add = (kernelName: string, backendName: string, kernelFunc: KernelFunc) => {
     if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc });
@@ -424,10 +444,12 @@ export function registerFusedKernels(tf: Tf): void {
   for (const k of ELEMENTWISE) {
     add(k.name, 'cpu', cpuElementwise(k));
     add(k.name, 'webgpu', webgpuElementwise(tf, k));
+    add(k.name, 'webgl', webglKernel(k));
   }
   for (const k of REDUCTIONS) {
     add(k.name, 'cpu', cpuReduction(k));
     add(k.name, 'webgpu', webgpuReduction(tf, k));
+    add(`${k.name}Term`, 'webgl', webglKernel({ inputs: k.inputs.map((n) => [n, 'full']), attrs: k.attrs, outputs: ['term'], glsl: k.glslTerm }));
   }
   add(COLUMN_SUM, 'cpu', cpuColumnSum);
   add(COLUMN_SUM, 'webgpu', webgpuColumnSum(tf));

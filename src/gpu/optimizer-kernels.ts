@@ -1,10 +1,12 @@
 // One fused kernel per variable and step for RMSprop, Adam and SGD (Keras's maths): it reads the
 // weight, its gradient and accumulators and writes the new weight and accumulators. Registered as
-// tfjs kernels for the cpu and webgpu backends, so tfjs's profiler counts them like its own; their
+// tfjs kernels for the cpu, webgpu and webgl backends (on webgl one GLSL program per output), so
+// tfjs's profiler counts them like its own; their
 // constants (learning rate, ρ, β, ε) are attributes — uniforms on the GPU — never tensors.
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tf } from '../../nodes/define';
 import { INDEX_WGSL, WORKGROUP, dispatchDirect, maybeSubmit, uniformBlock, type WebGpuBackendLike } from './webgpu-dispatch';
+import { webglKernel } from './webgl-kernels';
 
 export const RMSPROP_KERNEL = 'WirelabRMSprop';
 export const ADAM_KERNEL = 'WirelabAdam';
@@ -128,7 +130,27 @@ const webgpuKernel =
     return outs;
   };
 
-/** Registers the fused optimizer kernels for cpu and webgpu (idempotent). */
+// GLSL on vec4s (webgl-kernels.ts): the same maths in the same order.
+const webgl: Record<string, KernelFunc> = {
+  [RMSPROP_KERNEL]: webglKernel({
+    inputs: [['w', 'full'], ['g', 'full'], ['ms', 'full']],
+    attrs: ['lr', 'rho', 'epsilon'],
+    outputs: ['wOut', 'msOut'],
+    glsl: `msOut = u_rho * ms + (1.0 - u_rho) * g * g;
+    wOut = w - u_lr * g / sqrt(msOut + u_epsilon);`,
+  }),
+  [ADAM_KERNEL]: webglKernel({
+    inputs: [['w', 'full'], ['g', 'full'], ['m', 'full'], ['v', 'full']],
+    attrs: [...ADAM_FIELDS],
+    outputs: ['wOut', 'mOut', 'vOut'],
+    glsl: `mOut = m * u_beta1 + g * u_oneMinusBeta1;
+    vOut = v * u_beta2 + (g * g) * u_oneMinusBeta2;
+    wOut = w - ((mOut / u_c1) / (sqrt(vOut / u_c2) + u_epsilonHat)) * u_lr;`,
+  }),
+  [SGD_KERNEL]: webglKernel({ inputs: [['w', 'full'], ['g', 'full']], attrs: ['lr'], outputs: ['wOut'], glsl: 'wOut = w - u_lr * g;' }),
+};
+
+/** Registers the fused optimizer kernels for cpu, webgpu and webgl (idempotent). */
 export function registerOptimizerKernels(tf: Tf): void {
   const webgpu: Record<string, KernelFunc> = {
     [RMSPROP_KERNEL]: webgpuKernel(tf, RMSPROP_KERNEL, RMSPROP_WGSL, ['w', 'g', 'ms'], 2, (a, size) =>
@@ -139,7 +161,7 @@ export function registerOptimizerKernels(tf: Tf): void {
     ),
     [SGD_KERNEL]: webgpuKernel(tf, SGD_KERNEL, SGD_WGSL, ['w', 'g'], 1, (a, size) => uniformBlock([{ f32: a.lr }, { u32: size }])),
   };
-  for (const [backendName, kernels] of [['cpu', cpuKernels], ['webgpu', webgpu]] as const) {
+  for (const [backendName, kernels] of [['cpu', cpuKernels], ['webgpu', webgpu], ['webgl', webgl]] as const) {
     for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
       if (!tf.getKernel(kernelName, backendName)) tf.registerKernel({ kernelName, backendName, kernelFunc });
     }

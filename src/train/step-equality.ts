@@ -10,7 +10,7 @@ export interface StepComparison {
   optimizer: OptimizerName;
   steps: number;
   /**
-   * The largest, over variables, of ‖fast − reference‖ / ‖reference‖ (L2 over the variable).
+   * The largest, over variables and kept state (moving averages), of ‖fast − reference‖ / ‖reference‖ (L2 over the variable).
    * Element by element the steps differ by float32 rounding (the two backwards sum in different
    * orders: ~1e-6 of a gradient), and RMSprop and Adam divide by √v, so an element whose gradient
    * is nearly zero moves by noise; over a variable the norm measures what training sees.
@@ -21,13 +21,15 @@ export interface StepComparison {
   worstElementwise: number;
   /** The total loss of the last step, both ways. */
   lastLoss: { fast: number; reference: number };
+  /** The last step's [total, ...terms, ...metrics], both ways. */
+  lastValues: { fast: number[]; reference: number[] };
 }
 
 /**
- * `batches` are images [n, ...shape] as flat floats. Sampling's ε comes from Math.random through
+ * `batches` are images [n, ...shape] as flat floats, `labels` their classes (for graphs that read them). Sampling's ε comes from Math.random through
  * tfjs's randomNormal; both runs draw the same ε by replaying one seeded sequence.
  */
-export async function compareSteps(tf: Tf, doc: GraphDocument, batches: Float32Array[], imageShape: number[], optimizer: OptimizerName, learningRate = 0.001): Promise<StepComparison> {
+export async function compareSteps(tf: Tf, doc: GraphDocument, batches: Float32Array[], imageShape: number[], optimizer: OptimizerName, learningRate = 0.001, labels?: ArrayLike<number>[]): Promise<StepComparison> {
   const first = compile(doc, tf);
   const initial = first.variables.map((v) => v.clone());
   first.dispose();
@@ -38,23 +40,25 @@ export async function compareSteps(tf: Tf, doc: GraphDocument, batches: Float32A
     const random = Math.random;
     let seed = 20240611;
     Math.random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-    let loss = NaN;
+    let values: number[] = [];
     try {
-      for (const floats of batches) {
+      for (const [b, floats] of batches.entries()) {
         const n = floats.length / imageShape.reduce((a, b) => a * b, 1);
         const image = tf.tensor4d(floats, [n, ...imageShape] as [number, number, number, number]);
-        const losses = step.run(image);
+        const label = labels ? tf.tensor1d(Array.from(labels[b]), 'int32') : undefined;
+        const losses = step.run(image, label);
         image.dispose();
-        loss = (await losses.data())[0];
+        label?.dispose();
+        values = Array.from(await losses.data());
         losses.dispose();
       }
     } finally {
       Math.random = random;
     }
-    const weights = await Promise.all(program.variables.map(async (v) => ({ name: v.name, values: (await v.data()) as Float32Array })));
+    const weights = await Promise.all([...program.variables, ...program.state].map(async (v) => ({ name: v.name, values: (await v.data()) as Float32Array })));
     step.dispose();
     program.dispose();
-    return { weights, loss };
+    return { weights, values };
   };
   const reference = await runOnce('reference');
   const fast = await runOnce('fast');
@@ -82,5 +86,13 @@ export async function compareSteps(tf: Tf, doc: GraphDocument, batches: Float32A
       worstVariable = r.name;
     }
   });
-  return { optimizer, steps: batches.length, worstRelative, worstVariable, worstElementwise, lastLoss: { fast: fast.loss, reference: reference.loss } };
+  return {
+    optimizer,
+    steps: batches.length,
+    worstRelative,
+    worstVariable,
+    worstElementwise,
+    lastLoss: { fast: fast.values[0], reference: reference.values[0] },
+    lastValues: { fast: fast.values, reference: reference.values },
+  };
 }

@@ -43,6 +43,19 @@ describe('fast training step (WebGPU in Node, SwiftShader)', () => {
     }, 1_200_000);
   }
 
+  // The classifier (a metric, Dropout, MaxPooling2D, softmax cross-entropy). The BatchNormalization VAE
+  // is checked on cpu and in Chromium's WebGL: here it takes over 5 minutes (batch 8 on SwiftShader).
+  it('serves the classifier (Accuracy, Dropout): 10 Adam steps equal the reference within 1e-5 relative', async (ctx) => {
+    if (noAdapter) {
+      console.warn(`skipped: ${noAdapter}`);
+      return ctx.skip();
+    }
+    const labels = Array.from({ length: 10 }, (_, b) => [0, 1].map((i) => data.train.labels[b * 2 + i]));
+    const r = await compareSteps(tf, preset('cnn-classifier'), batches(10, 2), [28, 28, 1], 'adam', 0.001, labels);
+    console.log(`webgpu cnn-classifier: worst relative ${r.worstRelative.toExponential(2)} (${r.worstVariable})`);
+    expect(r.worstRelative, `${r.worstVariable} (element by element: ${r.worstElementwise})`).toBeLessThan(1e-5);
+  }, 1_200_000);
+
   it('dispatches at most 120 kernels per step of the β-VAE preset', async (ctx) => {
     if (noAdapter) {
       console.warn(`skipped: ${noAdapter}`);
