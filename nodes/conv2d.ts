@@ -96,7 +96,7 @@ export function convStep(ctx: BuildContext, p: ConvParams, transposed: boolean, 
     const y =
       !transposed && act !== 'tanh'
         ? tf.fused.conv2d({ x, filter: kernel, strides: p.strides, pad, bias: bias ?? undefined, activation: act })
-        : (ops.biasActivation(transposed ? tf.conv2dTranspose(x, kernel, [x.shape[0], ...outShape!], p.strides, pad) : tf.conv2d(x, kernel, p.strides, pad), bias, act) as tfjs.Tensor4D);
+        : (ops.biasActivation(transposed ? fast.conv2dTranspose(x, kernel, [x.shape[0], ...outShape!], p.strides, pad) : tf.conv2d(x, kernel, p.strides, pad), bias, act) as tfjs.Tensor4D);
     return {
       outputs: { output: y },
       backward: (grads, wanted) => {
@@ -104,7 +104,7 @@ export function convStep(ctx: BuildContext, p: ConvParams, transposed: boolean, 
         if (!dy) return noGrads();
         const d = ops.activationGrad(dy, y, act) as tfjs.Tensor4D;
         const dKernel = transposed ? fast.convFilterGradient(d, x, kernel.shape, p.strides, pad) : fast.convFilterGradient(x, d, kernel.shape, p.strides, pad);
-        const dx = !wanted.has('input') ? undefined : transposed ? tf.conv2d(d, kernel, p.strides, pad) : tf.conv2dTranspose(d, kernel, x.shape, p.strides, pad);
+        const dx = !wanted.has('input') ? undefined : transposed ? tf.conv2d(d, kernel, p.strides, pad) : fast.conv2dTranspose(d, kernel, x.shape, p.strides, pad);
         return { inputs: { input: [dx] }, weights: bias ? [dKernel, ops.columnSum(d)] : [dKernel] };
       },
     };

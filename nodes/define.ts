@@ -181,6 +181,8 @@ export interface FastContext {
   ops: FusedOps;
   /** A conv's filter gradient: tfjs's kernel or the dilated-conv form, as the compiler picked for the backend. */
   convFilterGradient(x: tfjs.Tensor4D, dy: tfjs.Tensor4D, filterShape: [number, number, number, number], strides: number, pad: 'same' | 'valid'): tfjs.Tensor4D;
+  /** The fast step's transposed conv (and a conv's input gradient): tfjs's one kernel, or the phases on wasm, where that kernel is a naive loop. */
+  conv2dTranspose: BuildContext['conv2dTranspose'];
 }
 
 /**

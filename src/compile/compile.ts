@@ -127,6 +127,8 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
     ops: fusedOps(tf),
     convFilterGradient: (x, dy, shape, strides, pad) =>
       dilated ? filterGradient(tf, x, dy, shape, strides, pad) : (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides, pad, dataFormat: 'NHWC', dilations: 1, filterShape: shape }) as tfjs.Tensor4D),
+    // One kernel where tfjs's runs well (fewer dispatches on GPUs); the phases on wasm.
+    conv2dTranspose: tf.getBackend() === 'wasm' ? conv2dTranspose : (x, filter, outShape, strides, pad) => tf.conv2dTranspose(x, filter, outShape, strides, pad),
   };
   const byId = new Map<string, GraphNode>(doc.nodes.map((n) => [n.id, n]));
   const defs = new Map<string, NodeDefinition>();

@@ -115,12 +115,14 @@ function sumKernel(tf: TF): KernelFunc {
     const axes = (Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + r : a)).sort((p, q) => p - q);
     const k = axes.length;
     // Only the leading axes, some left, and enough to matter: the mean over one pooling window
-    // of a [1, p, q, m] view of x (p·q the leading axes' size), times p·q.
+    // of a [1, 1, n, m] view of x (n the leading axes' size), times n.
     const leading = k > 0 && k < r && axes.every((a, i) => a === i);
     if (!leading || x.dtype !== 'float32' || size(x.shape) < 4096) return caller(tf, wasm, 'Sum')({ x }, attrs);
     const rest = x.shape.slice(k);
-    const q = x.shape[k - 1];
-    const p = size(x.shape.slice(0, k - 1));
+    // One window row of all n: the same view (so the same order of additions) however the
+    // leading axes are split, so a bias's gradient sums alike from [B, H, W, C] and [B·H·W, C].
+    const p = 1;
+    const q = size(x.shape.slice(0, k));
     const view = caller(tf, wasm, 'Reshape')({ x }, { shape: [1, p, q, size(rest)] });
     const out = caller(tf, wasm, 'AvgPool')({ x: view }, { filterSize: [p, q], strides: 1, pad: 'valid' });
     wasm.disposeData(view.dataId);
