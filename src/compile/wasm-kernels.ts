@@ -200,6 +200,39 @@ function filterGradKernel(tf: TF): KernelFunc {
   };
 }
 
+/** The name of the wasm kernel that interleaves a sub-pixel transposed conv's phases (transposed-conv.ts). */
+export const INTERLEAVE_KERNEL = 'WirelabWasmInterleavePhases';
+
+/**
+ * DepthToSpace of a sub-pixel transposed conv and its crop in one pass: inputs p0 … p(s²−1), the
+ * phases [B, qh, qw, C] in (row phase, column phase) order; output [B, oh, ow, C] with
+ * out[b, y, x] = phase((y + top) mod s, (x + left) mod s)[b, ⌊(y + top)/s⌋, ⌊(x + left)/s⌋].
+ * tfjs ops need a concat along the channels (row by row on wasm) or a 5-D transpose (slow).
+ */
+function interleaveKernel(): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { s, top, left, oh, ow } = attrs as unknown as { s: number; top: number; left: number; oh: number; ow: number };
+    const wasm = backend as unknown as WasmBackendLike;
+    const phases = Array.from({ length: s * s }, (_, k) => (inputs as Record<string, TensorInfo>)[`p${k}`]);
+    const [b, qh, qw, c] = phases[0].shape;
+    const out = wasm.makeOutput([b, oh, ow, c], 'float32');
+    const o = wasm.typedArrayFromHeap(out) as Float32Array;
+    const src = phases.map((p) => wasm.typedArrayFromHeap(p) as Float32Array);
+    let at = 0;
+    for (let im = 0; im < b; im++)
+      for (let y = 0; y < oh; y++) {
+        const r = (y + top) % s;
+        const row = (im * qh + Math.floor((y + top) / s)) * qw;
+        for (let x = 0; x < ow; x++) {
+          // A loop, not set(subarray): a view per pixel costs more than its c values.
+          const p = src[r * s + ((x + left) % s)];
+          for (let from = (row + Math.floor((x + left) / s)) * c, end = from + c; from < end; ) o[at++] = p[from++];
+        }
+      }
+    return out;
+  };
+}
+
 /** Installs the faster kernels for the wasm backend (no-op where it is already done). */
 export function registerWasmKernels(tf: TF): void {
   const make: [string, (tf: TF) => KernelFunc][] = [
@@ -208,6 +241,7 @@ export function registerWasmKernels(tf: TF): void {
     ['Sum', sumKernel],
   ];
   if (!tf.getKernel(FILTER_GRAD_KERNEL, 'wasm')) tf.registerKernel({ kernelName: FILTER_GRAD_KERNEL, backendName: 'wasm', kernelFunc: filterGradKernel(tf) });
+  if (!tf.getKernel(INTERLEAVE_KERNEL, 'wasm')) tf.registerKernel({ kernelName: INTERLEAVE_KERNEL, backendName: 'wasm', kernelFunc: interleaveKernel() });
   for (const [name, build] of make) {
     const current = tf.getKernel(name, 'wasm') as KernelConfig | undefined;
     if (!current || PATCHED.has(current.kernelFunc)) continue;

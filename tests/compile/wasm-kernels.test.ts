@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { useNodeBackend } from '../../src/compile/backend-node';
 import { filterGradient } from '../../src/compile/conv-gradient';
+import { subPixelTransposedConv } from '../../src/compile/transposed-conv';
 import { mergeTransposeAxes, registerWasmKernels, unregisterWasmKernels, wasmKernelsRegistered } from '../../src/compile/wasm-kernels';
 
 const values = (shape: number[], seed: number) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.731 + seed) + 0.25 * Math.cos(i * 0.113 * seed));
@@ -135,5 +136,26 @@ describe('conv filter gradient as patches × dy', () => {
     // The kernels' own temporaries (patches, copies, views) are backend data, not tensors.
     expect(tf.backend().numDataIds()).toBe(before.dataIds);
     tf.dispose([x, dy]);
+  });
+});
+
+describe('sub-pixel transposed conv, phases interleaved in one pass', () => {
+  it('equals the reshape-and-transpose form on wasm, crops included', () => {
+    const cases: { x: [number, number, number, number]; k: number; cout: number; s: number; pad: 'same' | 'valid' }[] = [
+      { x: [3, 7, 7, 6], k: 3, cout: 4, s: 2, pad: 'same' },
+      { x: [2, 5, 6, 3], k: 3, cout: 2, s: 2, pad: 'valid' },
+      { x: [2, 4, 4, 3], k: 5, cout: 3, s: 3, pad: 'same' },
+      { x: [2, 4, 5, 2], k: 4, cout: 2, s: 2, pad: 'same' },
+      { x: [2, 3, 3, 2], k: 3, cout: 2, s: 3, pad: 'valid' },
+    ];
+    cases.forEach((c, i) => {
+      const len = (n: number) => (c.pad === 'same' ? n * c.s : n * c.s + Math.max(c.k - c.s, 0));
+      const out: [number, number, number, number] = [c.x[0], len(c.x[1]), len(c.x[2]), c.cout];
+      const w: [number, number, number, number] = [c.k, c.k, c.cout, c.x[3]];
+      const r = both(() => subPixelTransposedConv(tf, tf.tensor4d(values(c.x, i), c.x), tf.tensor4d(values(w, i + 5), w), out, c.s, c.pad));
+      expect(r.shapes[1]).toEqual(out);
+      expect(r.shapes[0]).toEqual(out);
+      expect(relErr(r.ours, r.theirs), `case ${i}`).toBeLessThan(1e-6);
+    });
   });
 });
