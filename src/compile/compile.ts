@@ -255,6 +255,7 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
     },
     dispose() {
       for (const b of built.values()) b.dispose?.();
+      fast.ops.dispose();
     },
   };
 }

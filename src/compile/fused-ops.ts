@@ -25,6 +25,8 @@ export interface FusedOps {
   scale(x: tfjs.Tensor, k: number): tfjs.Tensor;
   /** x·W (+ b) then act, for 2-D x and W: one kernel on every backend (tfjs's _FusedMatMul). */
   dense(x: tfjs.Tensor2D, w: tfjs.Tensor2D, b: tfjs.Tensor | null, act: FusedActivation): tfjs.Tensor2D;
+  /** Frees the constants the tfjs-op forms keep (where a backend has no fused kernel: wasm, webgl). */
+  dispose(): void;
 }
 
 export function fusedOps(tf: Tf): FusedOps {
@@ -98,6 +100,10 @@ export function fusedOps(tf: Tf): FusedOps {
     scale: (x, factor) => {
       if (has('WirelabScale')) return one('WirelabScale', { x }, { k: factor });
       return tf.mul(x, k(factor));
+    },
+    dispose: () => {
+      kept.forEach((t) => t.dispose());
+      kept.clear();
     },
     dense: (x, w, b, act) => {
       // wasm's kernel reads its operands as 3-D, as tf.fused.matMul reshapes them.

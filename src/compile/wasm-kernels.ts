@@ -1,6 +1,7 @@
 /**
- * Faster forms of three tfjs-backend-wasm kernels that a training step leans on, each the same
- * maths through the backend's own fast kernels (float sums in another order, nothing else):
+ * Faster forms of three tfjs-backend-wasm kernels that a training step leans on, and two kernels
+ * of our own (a conv's filter gradient as patches × dy; a sub-pixel transposed conv's interleave),
+ * each the same maths through the backend's own fast kernels (float sums in another order):
  *
  * - BatchMatMul with transposeA or transposeB: wasm's kernel runs XNNPACK only for plain
  *   products and a naive loop otherwise (10–20× slower: 0.6 against 13 GMAC/s for the β-VAE's
@@ -32,7 +33,7 @@ type Run = (inputs: Record<string, TensorInfo>, attrs?: NamedAttrMap) => TensorI
 const PATCHED = new WeakSet<KernelFunc>();
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** The kernels of `names` as tfjs registered them for wasm (before any patch). */
+/** The kernels replaced here, as tfjs registered them for wasm. */
 const originals = new Map<string, KernelConfig>();
 
 function original(tf: TF, name: string): KernelConfig {
