@@ -1,7 +1,8 @@
 /**
  * ms per conv filter gradient for the conv VAE's shapes (batch 128):
  * tfjs's own Conv2DBackpropFilter kernel on cpu ('cpu-stock') versus
- * filterGradient on cpu and on wasm.
+ * filterGradient on cpu and on wasm (patches × dy, the default there) and
+ * on wasm as the dilated conv ('wasm-dilated', tfjs's own wasm kernels).
  *
  *   npx tsx bench/conv-gradient.ts [--reps N] [--no-stock] [--batch B]
  *
@@ -10,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { filterGradient } from '../src/compile/conv-gradient';
 import { useNodeBackend, type NodeBackendName } from '../src/compile/backend-node';
+import { unregisterWasmKernels } from '../src/compile/wasm-kernels';
 
 type Shape4 = [number, number, number, number];
 
@@ -53,8 +55,11 @@ function time(fn: () => tf.Tensor, reps: number, warmup: boolean): number {
   return total / reps;
 }
 
-async function run(backend: NodeBackendName): Promise<number[]> {
-  await useNodeBackend(tf, backend);
+type Column = NodeBackendName | 'wasm-dilated';
+
+async function run(backend: Column): Promise<number[]> {
+  await useNodeBackend(tf, backend === 'wasm-dilated' ? 'wasm' : backend);
+  if (backend === 'wasm-dilated') unregisterWasmKernels(tf);
   const results: number[] = [];
   for (const c of CASES) {
     const x = tf.randomNormal(c.x) as tf.Tensor4D;
@@ -80,8 +85,8 @@ async function run(backend: NodeBackendName): Promise<number[]> {
   return results;
 }
 
-const backends: NodeBackendName[] = STOCK ? ['cpu-stock', 'cpu', 'wasm'] : ['cpu', 'wasm'];
-const table = new Map<NodeBackendName, number[]>();
+const backends: Column[] = STOCK ? ['cpu-stock', 'cpu', 'wasm', 'wasm-dilated'] : ['cpu', 'wasm', 'wasm-dilated'];
+const table = new Map<Column, number[]>();
 for (const b of backends) table.set(b, await run(b));
 
 const col = (s: string) => s.padStart(11);

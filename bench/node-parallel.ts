@@ -56,12 +56,21 @@ async function loopRate(tf: typeof tfjs, program: ReturnType<typeof compile>, im
 const cpuOne: number[] = [];
 const cpuMany: number[] = [];
 
+/** PyTorch's CPU time per sample with one torch thread, one per round. */
+const cpuTorch: number[] = [];
+
 /** PyTorch's samples/s over `steps` steps (after its own warm-up), or why it cannot run. */
 function torchRate(steps: number): number | string {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) return `python3 -c 'import torch' fails`;
-  const out = execFileSync(python, ['bench/torch_vae.py', String(BATCH), '1', String(steps)], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1' }, encoding: 'utf8' });
-  return (JSON.parse(out) as { samplesPerSecond: number[] }).samplesPerSecond[0];
+  const run = (threads?: string) =>
+    JSON.parse(execFileSync(python, ['bench/torch_vae.py', String(BATCH), '1', String(steps)], { env: { ...process.env, OPENBLAS_NUM_THREADS: '1', ...(threads ? { TORCH_THREADS: threads } : {}) }, encoding: 'utf8' })) as { samplesPerSecond: number[]; cpuMsPerSample?: number[] };
+  const r = run();
+  // Its CPU time per sample from one torch thread: OpenMP threads spin while they wait for each
+  // other, so on a busy machine two threads burn many times the CPU of one for the same work.
+  const one = run('1');
+  if (one.cpuMsPerSample) cpuTorch.push(one.cpuMsPerSample[0]);
+  return r.samplesPerSecond[0];
 }
 
 /**
@@ -82,7 +91,7 @@ export async function nodeParallel(tf: typeof tfjs, doc: GraphDocument, images: 
   let split = '';
   try {
     await loopRate(tf, program, images, 2, parallel?.step);
-    cpuOne.length = cpuMany.length = 0;
+    cpuOne.length = cpuMany.length = cpuTorch.length = 0;
     for (let r = 0; r < runs; r++) {
       one.push(await loopRate(tf, program, images, steps));
       if (parallel) many.push(await loopRate(tf, program, images, steps, parallel.step));
@@ -107,8 +116,13 @@ export async function nodeParallel(tf: typeof tfjs, doc: GraphDocument, images: 
   if (!parallel) return 0;
   const f = summarise('node', `wasm, training loop, ${threads} threads (data-parallel)`, 'samples/s', many, `batch ${BATCH}; ${threads} threads ÷ 1 thread: ${(median(many) / median(one)).toFixed(2)}×; ${median(cpuMany).toFixed(2)} CPU ms per sample (all threads); ${split}`);
   if (torch.length) {
-    summarise('node', 'PyTorch, interleaved with the rows above', 'samples/s', torch, `batch ${BATCH}, ${os.availableParallelism()} torch threads; ${load}`);
+    const torchCpu = cpuTorch.length ? `; ${median(cpuTorch).toFixed(2)} CPU ms per sample with 1 torch thread` : '';
+    summarise('node', 'PyTorch, interleaved with the rows above', 'samples/s', torch, `batch ${BATCH}, ${os.availableParallelism()} torch threads${torchCpu}; ${load}`);
     summarise('node', `${threads} threads ÷ PyTorch, per round`, '×', many.map((m, i) => m / torch[i]), 'target ≥ 0.50');
+    // Wall-clock ratios follow the machine's load (PyTorch's thread pool suffers most from a busy
+    // machine); CPU time per sample hardly does: the work each side needs per sample, per core.
+    if (cpuTorch.length === cpuMany.length)
+      summarise('node', `CPU time per sample, PyTorch (1 thread) ÷ Node (${threads} threads), per round`, '×', cpuTorch.map((t, i) => t / cpuMany[i]), 'per-core efficiency; Node on N cores ÷ PyTorch scaling perfectly on N cores, on an idle machine');
   } else console.error(`  PyTorch skipped: ${torchSkipped}`);
   return f.median;
 }

@@ -61,12 +61,16 @@ for _ in range(3):
     step()
 sync()
 rates = []
+cpu_ms = []
 for _ in range(runs):
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(steps):
         step()
     sync()
     rates.append(batch * steps / (time.perf_counter() - t0))
+    # CPU time of all this process's threads per sample: what a busy machine changes least.
+    cpu_ms.append((time.process_time() - c0) * 1000 / (batch * steps))
 
 blas = 'unknown'
 try:
@@ -75,6 +79,6 @@ try:
     blas = 'OpenBLAS' if 'libopenblas' in maps else ('reference BLAS' if 'libblas' in maps else 'unknown')
 except OSError:
     pass
-print(json.dumps({'samplesPerSecond': rates, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
+print(json.dumps({'samplesPerSecond': rates, 'cpuMsPerSample': cpu_ms, 'torch': torch.__version__, 'threads': torch.get_num_threads(),
                   'blas': blas, 'openblasThreads': os.environ.get('OPENBLAS_NUM_THREADS'), 'batch': batch,
                   'device': torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}))

@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, sep } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { registerFastConvGradients, unregisterFastConvGradients } from './conv-gradient';
+import { registerWasmKernels } from './wasm-kernels';
 
 type TF = typeof tfjs;
 
@@ -53,6 +54,7 @@ export async function useNodeBackend(tf: TF, name: NodeBackendName): Promise<str
     throw new Error(`useNodeBackend: could not initialise the tfjs '${backend}' backend`);
   }
   await tf.ready();
+  if (name === 'wasm') registerWasmKernels(tf);
   if (name === 'cpu-stock') unregisterFastConvGradients(tf);
   else registerFastConvGradients(tf);
   return tf.getBackend();

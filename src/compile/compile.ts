@@ -149,7 +149,9 @@ export function compile(doc: GraphDocument, tf: Tf, options: CompileOptions = {}
       if (webgpu && options.convKernel !== 'tfjs' && channels >= 16) return convBiasActivation(tf, x, filter, bias, strides, pad, act, transposed, [oh, ow]);
       // A conv, bias and activation are one kernel in tfjs (FusedConv2D) except with tanh.
       if (!transposed && act !== 'tanh') return tf.fused.conv2d({ x, filter, strides, pad, bias: bias ?? undefined, activation: act });
-      const y = transposed ? tf.conv2dTranspose(x, filter, [x.shape[0], oh, ow, filter.shape[2]], strides, pad) : tf.conv2d(x, filter, strides, pad);
+      // A transposed conv: tfjs's one kernel where it runs well (fewer dispatches on GPUs), the phases on wasm.
+      const transpose = tf.getBackend() === 'wasm' ? conv2dTranspose : tf.conv2dTranspose;
+      const y = transposed ? transpose(x, filter, [x.shape[0], oh, ow, filter.shape[2]], strides, pad) : tf.conv2d(x, filter, strides, pad);
       return ops.biasActivation(y, bias, act) as tfjs.Tensor4D;
     },
   };

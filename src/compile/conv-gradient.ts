@@ -21,6 +21,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { subPixelTransposedConv, transposedConv } from './transposed-conv';
+import { FILTER_GRAD_KERNEL, wasmKernelsRegistered } from './wasm-kernels';
 
 type TF = typeof tfjs;
 type NamedGradientMap = ReturnType<GradConfig['gradFunc']>;
@@ -81,6 +82,9 @@ export function filterGradient(
   const [sh, sw] = pair(strides, 'strides');
   const rows = span(h, kh, sh, oh, pad);
   const cols = span(w, kw, sw, ow, pad);
+  // On wasm, patches times dy as one plain product (wasm-kernels.ts) beats the dilated conv.
+  if (tf.getBackend() === 'wasm' && wasmKernelsRegistered(tf))
+    return tf.engine().runKernel(FILTER_GRAD_KERNEL, { x, dy }, { kh, kw, sh, sw, top: rows.before, left: cols.before }) as Tensor4D;
 
   return tf.tidy(() => {
     // Pad as the forward conv does, then crop to exactly the rows/columns it reads,

@@ -116,6 +116,8 @@ export function fusedOps(tf: Tf): FusedOps {
       kept.clear();
     },
     dense: (x, w, b, act) => {
+      // wasm's kernel reads its operands as 3-D, as tf.fused.matMul reshapes them.
+      if (tf.getBackend() === 'wasm') return tf.fused.matMul({ a: x, b: w, bias: b ?? undefined, activation: act as 'linear' | 'relu' | 'sigmoid' }) as tfjs.Tensor2D;
       // The kernel directly: tf.fused.matMul would add reshapes (kernels too) around it.
       const inputs: Record<string, tfjs.Tensor> = b ? { a: x, b: w, bias: b } : { a: x, b: w };
       return engine.runKernel('_FusedMatMul', inputs, { transposeA: false, transposeB: false, activation: act }) as tfjs.Tensor2D;

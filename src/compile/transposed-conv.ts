@@ -7,6 +7,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Tensor4D } from '@tensorflow/tfjs';
 import { filterGradient } from './conv-gradient';
+import { INTERLEAVE_KERNEL, wasmKernelsRegistered } from './wasm-kernels';
 
 type TF = typeof tfjs;
 
@@ -90,14 +91,19 @@ export function subPixelTransposedConv(
         }
         // [mr, mc, cout, cin] → correlation kernel [mr, mc, cin, cout]
         const sub = tf.transpose(tf.gather(tf.gather(filter, rows, 0), cols, 1), [0, 1, 3, 2]) as Tensor4D;
-        const padded = tf.pad(x, [[0, 0], [rows.length - 1, Math.max(qh - h, 0)], [cols.length - 1, Math.max(qw - w, 0)], [0, 0]]);
+        const [top, bottom, left, right] = [rows.length - 1, Math.max(qh - h, 0), cols.length - 1, Math.max(qw - w, 0)];
+        // No pad of nothing: on cpu and wasm a pad (or slice) always copies.
+        const padded = top || bottom || left || right ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]) : x;
         const y = tf.conv2d(padded, sub, 1, 'valid');
         phases.push(y.shape[1] === qh && y.shape[2] === qw ? y : tf.slice(y, [0, 0, 0, 0], [b, qh, qw, cout]));
       }
+    // On wasm one pass interleaves and crops (wasm concatenates along the channels row by row).
+    if (tf.getBackend() === 'wasm' && wasmKernelsRegistered(tf))
+      return tf.engine().runKernel(INTERLEAVE_KERNEL, Object.fromEntries(phases.map((p, k) => [`p${k}`, p])), { s, top: pTop, left: pLeft, oh, ow }) as Tensor4D;
     // DepthToSpace by reshape and transpose: wasm's DepthToSpace kernel is a slow loop.
     const blocks = tf.reshape(tf.concat(phases, 3), [b, qh, qw, s, s, cout]);
     const interleaved = tf.reshape(tf.transpose(blocks, [0, 1, 3, 2, 4, 5]), [b, qh * s, qw * s, cout]) as Tensor4D;
-    return tf.slice(interleaved, [0, pTop, pLeft, 0], [b, oh, ow, cout]);
+    return pTop === 0 && pLeft === 0 && oh === qh * s && ow === qw * s ? interleaved : tf.slice(interleaved, [0, pTop, pLeft, 0], [b, oh, ow, cout]);
   });
 }
 

@@ -33,6 +33,8 @@ export class FastOptimizer implements StepOptimizer {
   /** RMSprop: [ms]; Adam: [m, v]; SGD: none. One variable each per model variable. */
   private slots: tfjs.Variable[][];
   private readonly fused: boolean;
+  /** RMSprop's momentum slots as tfjs saves them (always zero here), made at the first save. */
+  private zeroMomentum?: tfjs.Tensor[];
   /** Kept scalars for the unfused path. */
   private kept: Record<string, tfjs.Variable> = {};
 
@@ -47,7 +49,7 @@ export class FastOptimizer implements StepOptimizer {
     const count = name === 'rmsprop' ? 1 : name === 'adam' ? 2 : 0;
     this.slots = vars.map((v) => Array.from({ length: count }, () => tf.tidy(() => tf.variable(tf.zerosLike(v), false))));
     if (!this.fused) {
-      const keep = (n: number) => tf.variable(tf.scalar(n), false);
+      const keep = (n: number) => tf.tidy(() => tf.variable(tf.scalar(n), false));
       this.kept = { lr: keep(lr), rho: keep(KERAS.rmsprop.rho), oneMinusRho: keep(1 - KERAS.rmsprop.rho), rmsEps: keep(KERAS.rmsprop.epsilon) };
       Object.assign(this.kept, {
         beta1: keep(KERAS.adam.beta1),
@@ -71,7 +73,7 @@ export class FastOptimizer implements StepOptimizer {
   setLearningRate(lr: number): void {
     this.lr = lr;
     // Only a change uploads anything.
-    if (!this.fused) this.kept.lr.assign(this.tf.scalar(lr));
+    if (!this.fused) this.tf.tidy(() => this.kept.lr.assign(this.tf.scalar(lr)));
   }
 
   applyGradients(grads: tfjs.Tensor[]): void {
@@ -161,7 +163,8 @@ export class FastOptimizer implements StepOptimizer {
       return [
         iter,
         ...this.vars.map((v, i) => ({ name: `${v.name}/rms`, tensor: this.slots[i][0] as tfjs.Tensor })),
-        ...this.vars.map((v) => ({ name: `${v.name}/momentum`, tensor: tf.zerosLike(v) })),
+        // Made once and kept: the caller reads these as it reads the slots, and disposes neither.
+        ...(this.zeroMomentum ??= this.vars.map((v) => tf.keep(tf.zerosLike(v)))).map((tensor, i) => ({ name: `${this.vars[i].name}/momentum`, tensor })),
       ];
     }
     if (this.name === 'adam')
@@ -189,13 +192,16 @@ export class FastOptimizer implements StepOptimizer {
         this.slots[i][j].assign(t);
       }
     if (!this.fused && this.name === 'adam') {
-      this.kept.beta1Power.assign(this.tf.scalar(KERAS.adam.beta1 ** this.iterations));
-      this.kept.beta2Power.assign(this.tf.scalar(KERAS.adam.beta2 ** this.iterations));
+      this.tf.tidy(() => {
+        this.kept.beta1Power.assign(this.tf.scalar(KERAS.adam.beta1 ** this.iterations));
+        this.kept.beta2Power.assign(this.tf.scalar(KERAS.adam.beta2 ** this.iterations));
+      });
     }
   }
 
   dispose(): void {
     this.slots.flat().forEach((v) => v.dispose());
+    this.zeroMomentum?.forEach((t) => t.dispose());
     Object.values(this.kept).forEach((v) => v.dispose());
   }
 }

@@ -10,6 +10,8 @@ export interface WorkerSetup {
   seed: number;
   /** The worker module's URL (parallel-worker-boot.mjs imports it). */
   entry: string;
+  /** Gradients by the fast step's own backward (where the graph has one) rather than tfjs's tape. */
+  fast: boolean;
 }
 
 export type ToWorker = {

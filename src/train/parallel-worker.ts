@@ -14,6 +14,7 @@ const setup = workerData as WorkerSetup;
 try {
   await useNodeBackend(tf, setup.backend as NodeBackendName);
   const program = compile(setup.doc, tf, { seed: setup.seed });
+  const one = setup.fast ? tf.keep(tf.scalar(1)) : undefined;
   port.on('message', (message: ToWorker) => {
     if (message.type !== 'step') return;
     const start = performance.now();
@@ -22,7 +23,7 @@ try {
       assignFlat(tf, program, message.weights);
       const image = tf.tensor4d(message.images, message.shape);
       const label = message.label && tf.tensor1d(message.label.values, message.label.dtype);
-      const result = shardGradients(tf, program, { image, label });
+      const result = shardGradients(tf, program, { image, label }, one);
       tf.dispose([image, ...(label ? [label] : [])]);
       const grads = flatten(result.grads);
       const losses = Float32Array.from(result.losses.dataSync());

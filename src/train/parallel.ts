@@ -14,6 +14,7 @@ import type { ParamValue } from '../graph/document';
 import type { FromWorker, ToWorker, WorkerSetup } from './parallel-protocol';
 import { balancedSizes, combineShards, shardSizes, flatten, shardGradients, variableSizes, type FlatShard } from './shard';
 import type { TrainOptions } from './train';
+import { defaultStepKind, type StepKind } from './step';
 
 export interface DataParallelOptions {
   tf: Tf;
@@ -27,6 +28,8 @@ export interface DataParallelOptions {
    * repeats a run; equal shards keep it repeatable.
    */
   balance?: boolean;
+  /** How each shard's gradients are computed: as the training step of this kind would (default: the backend's). */
+  stepKind?: StepKind;
 }
 
 export interface DataParallel {
@@ -120,9 +123,10 @@ class ShardWorker {
 }
 
 /** Starts `threads − 1` worker threads on the main thread's backend and waits until each has compiled the program. */
-export async function startDataParallel({ tf, program, threads, balance = false }: DataParallelOptions): Promise<DataParallel> {
+export async function startDataParallel({ tf, program, threads, balance = false, stepKind = defaultStepKind(tf) }: DataParallelOptions): Promise<DataParallel> {
   if (!Number.isInteger(threads) || threads < 2) throw new Error(`Data-parallel training needs 2 threads or more, got ${threads}.`);
-  const setup: WorkerSetup = { doc: program.doc, backend: tf.getBackend(), entry: workerEntry, seed: 0 };
+  const fast = stepKind === 'fast';
+  const setup: WorkerSetup = { doc: program.doc, backend: tf.getBackend(), entry: workerEntry, seed: 0, fast };
   // The same seed in every thread would give every shard the same ε rows: correlated noise.
   const workers = Array.from({ length: threads - 1 }, (_, k) => new ShardWorker({ ...setup, seed: (program.doc.training.seed + 7919 * (k + 1)) >>> 0 }));
   try {
@@ -133,6 +137,7 @@ export async function startDataParallel({ tf, program, threads, balance = false 
     await Promise.all(workers.map((w) => w.close()));
     throw e;
   }
+  const one = fast ? tf.keep(tf.scalar(1)) : undefined;
   const params = new Map<string, [string, string, ParamValue]>();
   const stats: ParallelStats = { steps: 0, sendMs: 0, computeMs: 0, waitMs: 0, updateMs: 0, sizes: [] };
   // Each thread's recent time per image (the main thread's includes sending), for balancing.
@@ -163,7 +168,7 @@ export async function startDataParallel({ tf, program, threads, balance = false 
     });
     const t1 = performance.now();
     const mine = { image: image.slice(0, sizes[0]), label: label?.slice(0, sizes[0]) };
-    const local = shardGradients(tf, program, mine);
+    const local = shardGradients(tf, program, mine, one);
     tf.dispose([mine.image, ...(mine.label ? [mine.label] : [])]);
     const t2 = performance.now();
     learn(0, t2 - t0, sizes[0]);
@@ -190,6 +195,7 @@ export async function startDataParallel({ tf, program, threads, balance = false 
     },
     stats: () => ({ ...stats }),
     close: async () => {
+      one?.dispose();
       await Promise.all(workers.map((w) => w.close()));
     },
   };

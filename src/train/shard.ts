@@ -42,8 +42,19 @@ export interface ShardResult {
   grads: tfjs.Tensor[];
 }
 
-/** Forward and backward on one shard, without updating anything. The caller disposes the result. */
-export function shardGradients(tf: Tf, program: Program, batch: Batch): ShardResult {
+/**
+ * Forward and backward on one shard, without updating anything. The caller disposes the result.
+ * With `one` (a kept scalar 1), the fast step's own backward where the graph has one (as the
+ * training step takes it where its kind is 'fast'); else tfjs's tape.
+ */
+export function shardGradients(tf: Tf, program: Program, batch: Batch, one?: tfjs.Scalar): ShardResult {
+  if (one) {
+    const own = tf.tidy(() => {
+      const g = program.fastGradients(batch, one);
+      return g ? [tf.stack([g.total, ...g.terms]), ...g.grads] : [];
+    });
+    if (own.length) return { losses: own[0] as tfjs.Tensor1D, grads: own.slice(1) };
+  }
   let losses: tfjs.Tensor1D | null = null;
   const { value, grads } = tf.variableGrads(() => {
     const { total, terms, metrics } = program.losses(batch);

@@ -8,6 +8,7 @@
 // if it fails, the automatic choice runs on the rest and the failure is reported.
 import type * as tfjs from '@tensorflow/tfjs';
 import { registerFastConvGradients, unregisterFastConvGradients } from '../compile/conv-gradient';
+import { registerWasmKernels } from '../compile/wasm-kernels';
 import { BACKENDS, type AdapterInfo, type BackendInfo, type BackendName, type BackendRequest, type BackendTrial } from './protocol';
 import { cacheBindGroups } from '../gpu/bind-group-cache';
 
@@ -99,6 +100,7 @@ async function activate(tf: TF, name: BackendName, wasmPaths?: Record<string, st
   if (!ok || tf.getBackend() !== name) throw new Error(`tfjs could not initialise it`);
   await tf.ready();
   cacheBindGroups(tf);
+  if (name === 'wasm') registerWasmKernels(tf);
 }
 
 /**

@@ -91,3 +91,28 @@ describe('combineShards', () => {
     program.dispose();
   }, 120_000);
 });
+
+describe('shardGradients', () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`by the fast step's own backward equals tfjs's tape on ${backend} (the worker threads' path where the step is fast)`, async () => {
+      await useNodeBackend(tf, backend);
+      const batch = 6;
+      const images = tf.tensor4d(toFloats(data.train, Array.from({ length: batch }, (_, i) => 40 + i)), [batch, 28, 28, 1]);
+      const eps = tf.randomNormal([batch, 2]);
+      const fixedEps: typeof tf = { ...tf, randomNormal: (() => tf.clone(eps)) as unknown as typeof tf.randomNormal };
+      const program = compile(preset('beta-vae'), fixedEps);
+      const one = tf.keep(tf.scalar(1));
+      const tape = shardGradients(tf, program, { image: images });
+      const own = shardGradients(tf, program, { image: images }, one);
+      const rel = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] / Math.max(1e-12, tf.max(tf.abs(b)).dataSync()[0]));
+      // The fast path's losses are [total, ...terms]; the tape's add the metrics (none here).
+      expect(own.losses.shape).toEqual(tape.losses.shape);
+      expect(rel(own.losses, tape.losses)).toBeLessThan(1e-5);
+      expect(own.grads.length).toBe(program.variables.length);
+      own.grads.forEach((g, i) => expect(rel(g, tape.grads[i]), program.variables[i].name).toBeLessThan(1e-4));
+      tf.dispose([images, eps, one, tape.losses, ...tape.grads, own.losses, ...own.grads]);
+      program.dispose();
+      await useNodeBackend(tf, 'cpu');
+    }, 120_000);
+  }
+});
