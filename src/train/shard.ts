@@ -51,7 +51,7 @@ export function shardGradients(tf: Tf, program: Program, batch: Batch, one?: tfj
   if (one) {
     const own = tf.tidy(() => {
       const g = program.fastGradients(batch, one);
-      return g ? [tf.stack([g.total, ...g.terms]), ...g.grads] : [];
+      return g ? [tf.stack([g.total, ...g.terms, ...g.metrics]), ...g.grads] : [];
     });
     if (own.length) return { losses: own[0] as tfjs.Tensor1D, grads: own.slice(1) };
   }
