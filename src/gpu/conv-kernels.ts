@@ -49,6 +49,24 @@ const tileProduct = (rm: number, rn: number) => `
       }
     }`;
 
+/**
+ * Loads the B tile (TK × TN) into workgroup memory, then multiplies the tiles: the part of a step
+ * of k every kernel here shares. `value` reads B[k, n] (row k, column n), valid where k < `end`.
+ */
+const loadBAndMultiply = (end: string, value: string, rm: number, rn: number) => `
+    for (var e = li; e < TK * TN; e = e + 256u) {
+      let nn = e % TN;
+      let kk = e / TN;
+      let n = n0 + nn;
+      let k = k0 + kk;
+      var v = 0.0;
+      if (n < u.n && k < ${end}) { v = ${value}; }
+      Bs[kk * TN + nn] = v;
+    }
+    workgroupBarrier();
+${tileProduct(rm, rn)}
+    workgroupBarrier();`;
+
 /** 16×16 threads; each computes rm×rn outputs. Small tiles where a dimension is small. */
 function tileFor(mTotal: number, n: number): Tile {
   const tm = mTotal >= 64 ? 64 : 16;
@@ -106,18 +124,7 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
       }
       As[kk * TM + mm] = v;
     }
-    for (var e = li; e < TK * TN; e = e + 256u) {
-      let nn = e % TN;
-      let kk = e / TN;
-      let gn = n0 + nn;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gn < u.n && gk < kEnd) { v = dy[gk * u.n + gn]; }
-      Bs[kk * TN + nn] = v;
-    }
-    workgroupBarrier();
-${tileProduct(rm, rn)}
-    workgroupBarrier();
+${loadBAndMultiply('kEnd', 'dy[k * u.n + n]', rm, rn)}
   }
   for (var i = 0u; i < RM; i = i + 1u) {
     for (var j = 0u; j < RN; j = j + 1u) {
@@ -338,18 +345,7 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
 ${rowsA}
   for (var k0 = 0u; k0 < u.k; k0 = k0 + TK) {
 ${loadA}
-    for (var e = li; e < TK * TN; e = e + 256u) {
-      let nn = e % TN;
-      let kk = e / TN;
-      let n = n0 + nn;
-      let k = k0 + kk;
-      var v = 0.0;
-      if (n < u.n && k < u.k) { v = ${weight}; }
-      Bs[kk * TN + nn] = v;
-    }
-    workgroupBarrier();
-${tileProduct(rm, rn)}
-    workgroupBarrier();
+${loadBAndMultiply('u.k', weight, rm, rn)}
   }
   for (var i = 0u; i < RM; i = i + 1u) {
     for (var j = 0u; j < RN; j = j + 1u) {
@@ -370,6 +366,13 @@ function phaseWgsl(t: Tile, bias: boolean): string {
   const { tm, tn, rm, rn } = t;
   return `
 ${convHead(t, bias, 'n: u32, cin: u32, kh: u32, kw: u32, batch: u32')}
+// W[k, n] of this phase: its tap (jy, jx) is filter tap (ky0 + jy·s, kx0 + jx·s); a transposed conv's filter is [kh, kw, n, cin].
+fn wAt(k: u32, n: u32, ky0: u32, kx0: u32, ntx: u32) -> f32 {
+  let tap = k / u.cin;
+  let ky = ky0 + (tap / ntx) * u.s;
+  let kx = kx0 + (tap % ntx) * u.s;
+  return w[((ky * u.kw + kx) * u.n + n) * u.cin + k % u.cin];
+}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) g: vec3<u32>) {
@@ -424,24 +427,7 @@ fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_in
         As[kk * TM + li / TK + j * (256u / TK)] = v;
       }
     }
-    for (var e = li; e < TK * TN; e = e + 256u) {
-      let nn = e % TN;
-      let kk = e / TN;
-      let n = n0 + nn;
-      let k = k0 + kk;
-      var v = 0.0;
-      if (n < u.n && k < kCount) {
-        let co = k % u.cin;
-        let tap = k / u.cin;
-        let ky = ky0 + (tap / ntx) * u.s;
-        let kx = kx0 + (tap % ntx) * u.s;
-        v = w[((ky * u.kw + kx) * u.n + n) * u.cin + co];
-      }
-      Bs[kk * TN + nn] = v;
-    }
-    workgroupBarrier();
-${tileProduct(rm, rn)}
-    workgroupBarrier();
+${loadBAndMultiply('kCount', 'wAt(k, n, ky0, kx0, ntx)', rm, rn)}
   }
   for (var i = 0u; i < RM; i = i + 1u) {
     for (var j = 0u; j < RN; j = j + 1u) {
