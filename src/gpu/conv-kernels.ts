@@ -248,11 +248,11 @@ ${ACT_WGSL}`;
 
 function convWgsl(t: Tile, transposed: boolean, bias: boolean): string {
   const { tm, tn, rm, rn } = t;
-  // A[m, k] for a conv: the input pixel under tap (ky, kx) of channel ci. For a transposed conv
-  // (the input gradient of the conv from out to in): the input pixel (oy, ox) whose tap (ky, kx)
-  // lands on output pixel (iy, ix), where oy·s + ky − pad = iy, if it exists.
-  const gather = transposed
-    ? `
+  // A[m, k] of a transposed conv (the input gradient of the conv from out to in): the input pixel
+  // (oy, ox) whose tap (ky, kx) lands on output pixel (iy, ix), where oy·s + ky − pad = iy, if it
+  // exists. (Strided ones take phaseWgsl; this serves stride 1 and grids too tall for phases.)
+  const gather = `
+fn a(m: u32, k: u32) -> f32 {
   let co = k % u.cin;
   let tap = k / u.cin;
   let kx = tap % u.kw;
@@ -267,20 +267,8 @@ function convWgsl(t: Tile, transposed: boolean, bias: boolean): string {
   let oy = u32(ty) / u.s;
   let ox = u32(tx) / u.s;
   if (oy >= u.h || ox >= u.w) { return 0.0; }
-  return x[((b * u.h + oy) * u.w + ox) * u.cin + co];`
-    : `
-  let ci = k % u.cin;
-  let tap = k / u.cin;
-  let kx = tap % u.kw;
-  let ky = tap / u.kw;
-  let ox = m % u.ow;
-  let r = m / u.ow;
-  let oy = r % u.oh;
-  let b = r / u.oh;
-  let iy = i32(oy * u.s + ky) - i32(u.pt);
-  let ix = i32(ox * u.s + kx) - i32(u.pl);
-  if (iy < 0 || ix < 0 || iy >= i32(u.h) || ix >= i32(u.w)) { return 0.0; }
-  return x[((b * u.h + u32(iy)) * u.w + u32(ix)) * u.cin + ci];`;
+  return x[((b * u.h + oy) * u.w + ox) * u.cin + co];
+}`;
   // Loading A: thread li always loads column kk = li mod TK of rows li/TK + 16j, so a conv finds
   // those rows' pixels (b, oy·s − pad, ox·s − pad) once, and each step of k only its tap. (Integer
   // division is dear on a GPU: per element it cost more than the multiplications.)
@@ -334,8 +322,7 @@ function convWgsl(t: Tile, transposed: boolean, bias: boolean): string {
   const weight = transposed ? 'w[((k / u.cin) * u.n + n) * u.cin + k % u.cin]' : 'w[k * u.n + n]';
   return `
 ${convHead(t, bias, 'm: u32, n: u32, k: u32, cin: u32, kw: u32')}
-fn a(m: u32, k: u32) -> f32 {${gather}
-}
+${transposed ? gather : ''}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) l: vec3<u32>, @builtin(local_invocation_index) li: u32, @builtin(workgroup_id) g: vec3<u32>) {

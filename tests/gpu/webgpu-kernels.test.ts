@@ -104,6 +104,7 @@ describe('conv and transposed conv with bias and activation (WebGPU in Node, Swi
     { name: 'conv2 14→7, 32→64, relu', x: [2, 14, 14, 32], k: 3, n: 64, s: 2, pad: 'same', act: 'relu' },
     { name: 'valid 5×5 stride 3, 3→20, tanh', x: [2, 17, 13, 3], k: 5, n: 20, s: 3, pad: 'valid', act: 'tanh' },
     { name: 'same 4×4 stride 2 (uneven padding), 5→16, linear', x: [2, 9, 11, 5], k: 4, n: 16, s: 2, pad: 'same', act: 'linear' },
+    { name: 'same 3×3 stride 1 (transposed without phases), 6→16, sigmoid', x: [2, 7, 9, 6], k: 3, n: 16, s: 1, pad: 'same', act: 'sigmoid' },
   ];
   for (const c of CONVS) {
     it(`${c.name}: conv and its transposed conv equal tfjs's`, async (ctx) => {
